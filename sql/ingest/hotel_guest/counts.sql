@@ -1,0 +1,4 @@
+-- Rows of one file staged for merge, and those the merge kept (the rest were exact duplicates).
+SELECT
+    (SELECT COUNT(*) FROM stg_hotel_guest_event WHERE ledger_id = :ledger_id) AS staged,
+    (SELECT COUNT(*) FROM hotel_guest_event WHERE ledger_id = :ledger_id) AS loaded;

@@ -1,0 +1,166 @@
+-- Merge one staged lodging file: new events join the history (exact duplicates do not),
+-- then every stay the file touched is folded again from all of its events.
+INSERT INTO hotel_guest_event (
+    ledger_id, line_no, row_hash, arrival_key, report_id, event, lodging_id, lodging_name,
+    lodging_region_code, guest_surname, guest_given_names, sex, date_of_birth, nationality,
+    nationality_raw, passport_number, passport_number_raw, passport_key, passport_expiry,
+    check_in_local, check_in_utc, check_in_epoch, check_in_date, check_out_local, check_out_utc,
+    check_out_epoch, check_out_date, room, occupation, purpose_of_visit, reported_at_local,
+    reported_at_utc, reported_at_epoch, mrz_line1, mrz_line2
+)
+SELECT
+    ledger_id, line_no, row_hash, arrival_key, report_id, event, lodging_id, lodging_name,
+    lodging_region_code, guest_surname, guest_given_names, sex, date_of_birth, nationality,
+    nationality_raw, passport_number, passport_number_raw, passport_key, passport_expiry,
+    check_in_local, check_in_utc, check_in_epoch, check_in_date, check_out_local, check_out_utc,
+    check_out_epoch, check_out_date, room, occupation, purpose_of_visit, reported_at_local,
+    reported_at_utc, reported_at_epoch, mrz_line1, mrz_line2
+FROM (
+    SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.row_hash ORDER BY s.line_no) AS copy_rank
+    FROM stg_hotel_guest_event AS s
+    WHERE s.ledger_id = :ledger_id
+) AS staged
+WHERE copy_rank = 1
+ON CONFLICT (row_hash) DO NOTHING;
+
+-- Every passport any event of these stays named (before and after a correction) is
+-- re-examined by the next reconcile.
+INSERT INTO reconcile_dirty (person_key, claimed_by)
+SELECT DISTINCT e.passport_key, NULL
+FROM hotel_guest_event AS e
+WHERE e.report_id IN (
+    SELECT s.report_id FROM stg_hotel_guest_event AS s WHERE s.ledger_id = :ledger_id
+)
+ON CONFLICT (person_key) DO UPDATE SET claimed_by = NULL;
+
+-- Fold: events may arrive out of order or twice, so the stay is rebuilt from its whole
+-- event history, ordered by report time rather than by arrival.
+--   * fields come from the latest non-CANCEL event (CORRECTION > CHECK_OUT > CHECK_IN on
+--     equal report times, then the later-landed file);
+--   * check-out comes from that event, or else from the latest event that carries one;
+--   * any CANCEL voids the stay;
+--   * the check-in report time is the first CHECK_IN event's (for LATE_REPORT).
+INSERT INTO guest_stay (
+    report_id, status, lodging_id, lodging_name, lodging_region_code, guest_surname,
+    guest_given_names, sex, date_of_birth, nationality, nationality_raw, passport_number,
+    passport_number_raw, passport_key, passport_expiry, check_in_local, check_in_utc,
+    check_in_epoch, check_in_date, check_out_local, check_out_utc, check_out_epoch,
+    check_out_date, room, occupation, purpose_of_visit, mrz_line1, mrz_line2,
+    check_in_reported_local, check_in_reported_epoch, last_event, event_count,
+    source_ledger_id, source_line_no, source_row_hash
+)
+SELECT
+    w.report_id,
+    CASE
+        WHEN a.cancel_count > 0 THEN 'CANCELLED'
+        WHEN COALESCE(w.check_out_epoch, co.check_out_epoch) IS NULL THEN 'OPEN'
+        ELSE 'CLOSED'
+    END,
+    w.lodging_id, w.lodging_name, w.lodging_region_code, w.guest_surname, w.guest_given_names,
+    w.sex, w.date_of_birth, w.nationality, w.nationality_raw, w.passport_number,
+    w.passport_number_raw, w.passport_key, w.passport_expiry, w.check_in_local, w.check_in_utc,
+    w.check_in_epoch, w.check_in_date,
+    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_local ELSE co.check_out_local END,
+    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_utc ELSE co.check_out_utc END,
+    COALESCE(w.check_out_epoch, co.check_out_epoch),
+    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_date ELSE co.check_out_date END,
+    w.room, w.occupation, w.purpose_of_visit, w.mrz_line1, w.mrz_line2,
+    ci.reported_at_local, ci.reported_at_epoch,
+    a.last_event, a.event_count, w.ledger_id, w.line_no, w.row_hash
+FROM (
+    SELECT
+        e.*,
+        ROW_NUMBER() OVER (
+            PARTITION BY e.report_id
+            ORDER BY
+                CASE WHEN e.event = 'CANCEL' THEN 0 ELSE 1 END DESC,
+                e.reported_at_epoch DESC,
+                CASE e.event WHEN 'CORRECTION' THEN 3 WHEN 'CHECK_OUT' THEN 2 ELSE 1 END DESC,
+                e.arrival_key DESC
+        ) AS pick
+    FROM hotel_guest_event AS e
+    WHERE e.report_id IN (
+        SELECT s.report_id FROM stg_hotel_guest_event AS s WHERE s.ledger_id = :ledger_id
+    )
+) AS w
+INNER JOIN (
+    SELECT
+        e.report_id,
+        COUNT(*) AS event_count,
+        SUM(CASE WHEN e.event = 'CANCEL' THEN 1 ELSE 0 END) AS cancel_count,
+        -- The furthest point of the stay's life the events reached.
+        CASE
+            WHEN SUM(CASE WHEN e.event = 'CANCEL' THEN 1 ELSE 0 END) > 0 THEN 'CANCEL'
+            WHEN SUM(CASE WHEN e.event = 'CORRECTION' THEN 1 ELSE 0 END) > 0 THEN 'CORRECTION'
+            WHEN SUM(CASE WHEN e.event = 'CHECK_OUT' THEN 1 ELSE 0 END) > 0 THEN 'CHECK_OUT'
+            ELSE 'CHECK_IN'
+        END AS last_event
+    FROM hotel_guest_event AS e
+    WHERE e.report_id IN (
+        SELECT s.report_id FROM stg_hotel_guest_event AS s WHERE s.ledger_id = :ledger_id
+    )
+    GROUP BY e.report_id
+) AS a ON a.report_id = w.report_id
+LEFT JOIN (
+    SELECT
+        e.report_id, e.check_out_local, e.check_out_utc, e.check_out_epoch, e.check_out_date,
+        ROW_NUMBER() OVER (
+            PARTITION BY e.report_id ORDER BY e.reported_at_epoch DESC, e.arrival_key DESC
+        ) AS pick
+    FROM hotel_guest_event AS e
+    WHERE e.check_out_epoch IS NOT NULL AND e.event <> 'CANCEL' AND e.report_id IN (
+        SELECT s.report_id FROM stg_hotel_guest_event AS s WHERE s.ledger_id = :ledger_id
+    )
+) AS co ON co.report_id = w.report_id AND co.pick = 1
+LEFT JOIN (
+    SELECT
+        e.report_id, e.reported_at_local, e.reported_at_epoch,
+        ROW_NUMBER() OVER (
+            PARTITION BY e.report_id ORDER BY e.reported_at_epoch ASC, e.arrival_key ASC
+        ) AS pick
+    FROM hotel_guest_event AS e
+    WHERE e.event = 'CHECK_IN' AND e.report_id IN (
+        SELECT s.report_id FROM stg_hotel_guest_event AS s WHERE s.ledger_id = :ledger_id
+    )
+) AS ci ON ci.report_id = w.report_id AND ci.pick = 1
+WHERE w.pick = 1
+ON CONFLICT (report_id) DO UPDATE SET
+    status = excluded.status,
+    lodging_id = excluded.lodging_id,
+    lodging_name = excluded.lodging_name,
+    lodging_region_code = excluded.lodging_region_code,
+    guest_surname = excluded.guest_surname,
+    guest_given_names = excluded.guest_given_names,
+    sex = excluded.sex,
+    date_of_birth = excluded.date_of_birth,
+    nationality = excluded.nationality,
+    nationality_raw = excluded.nationality_raw,
+    passport_number = excluded.passport_number,
+    passport_number_raw = excluded.passport_number_raw,
+    passport_key = excluded.passport_key,
+    passport_expiry = excluded.passport_expiry,
+    check_in_local = excluded.check_in_local,
+    check_in_utc = excluded.check_in_utc,
+    check_in_epoch = excluded.check_in_epoch,
+    check_in_date = excluded.check_in_date,
+    check_out_local = excluded.check_out_local,
+    check_out_utc = excluded.check_out_utc,
+    check_out_epoch = excluded.check_out_epoch,
+    check_out_date = excluded.check_out_date,
+    room = excluded.room,
+    occupation = excluded.occupation,
+    purpose_of_visit = excluded.purpose_of_visit,
+    mrz_line1 = excluded.mrz_line1,
+    mrz_line2 = excluded.mrz_line2,
+    check_in_reported_local = excluded.check_in_reported_local,
+    check_in_reported_epoch = excluded.check_in_reported_epoch,
+    last_event = excluded.last_event,
+    event_count = excluded.event_count,
+    source_ledger_id = excluded.source_ledger_id,
+    source_line_no = excluded.source_line_no,
+    source_row_hash = excluded.source_row_hash
+WHERE guest_stay.source_row_hash <> excluded.source_row_hash
+    OR guest_stay.status <> excluded.status
+    OR guest_stay.event_count <> excluded.event_count
+    OR guest_stay.check_out_epoch IS DISTINCT FROM excluded.check_out_epoch
+    OR guest_stay.check_in_reported_epoch IS DISTINCT FROM excluded.check_in_reported_epoch;

@@ -1,0 +1,81 @@
+-- Merge one staged permit file. Each distinct row not seen before joins the history; an
+-- exact duplicate (same normalised content, in this file or an earlier one) does not.
+INSERT INTO stay_permit_history (
+    ledger_id, line_no, row_hash, arrival_key, permit_number, record_version, permit_type, status,
+    visa_number, passport_number, passport_key, nationality, surname, given_names, date_of_birth,
+    sex, activity, sponsor_name, sponsor_type, region_code, address, valid_from, valid_until,
+    office_code, updated_at
+)
+SELECT
+    ledger_id, line_no, row_hash, arrival_key, permit_number, record_version, permit_type, status,
+    visa_number, passport_number, passport_key, nationality, surname, given_names, date_of_birth,
+    sex, activity, sponsor_name, sponsor_type, region_code, address, valid_from, valid_until,
+    office_code, updated_at
+FROM (
+    SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.row_hash ORDER BY s.line_no) AS copy_rank
+    FROM stg_stay_permit AS s
+    WHERE s.ledger_id = :ledger_id
+) AS staged
+WHERE copy_rank = 1
+ON CONFLICT (row_hash) DO NOTHING;
+
+-- The current permit is the highest record_version (an extension or correction); among
+-- equal versions the one that landed first. Recomputed from the whole history of the
+-- permits this file touched, so the outcome does not depend on processing order.
+INSERT INTO stay_permit (
+    permit_number, record_version, permit_type, status, visa_number, passport_number,
+    passport_key, nationality, surname, given_names, date_of_birth, sex, activity, sponsor_name,
+    sponsor_type, region_code, address, valid_from, valid_until, office_code, updated_at,
+    ledger_id, line_no, row_hash
+)
+SELECT
+    permit_number, record_version, permit_type, status, visa_number, passport_number,
+    passport_key, nationality, surname, given_names, date_of_birth, sex, activity, sponsor_name,
+    sponsor_type, region_code, address, valid_from, valid_until, office_code, updated_at,
+    ledger_id, line_no, row_hash
+FROM (
+    SELECT
+        h.*,
+        ROW_NUMBER() OVER (
+            PARTITION BY h.permit_number ORDER BY h.record_version DESC, h.arrival_key ASC
+        ) AS version_rank
+    FROM stay_permit_history AS h
+    WHERE h.permit_number IN (
+        SELECT s.permit_number FROM stg_stay_permit AS s WHERE s.ledger_id = :ledger_id
+    )
+) AS ranked
+WHERE version_rank = 1
+ON CONFLICT (permit_number) DO UPDATE SET
+    record_version = excluded.record_version,
+    permit_type = excluded.permit_type,
+    status = excluded.status,
+    visa_number = excluded.visa_number,
+    passport_number = excluded.passport_number,
+    passport_key = excluded.passport_key,
+    nationality = excluded.nationality,
+    surname = excluded.surname,
+    given_names = excluded.given_names,
+    date_of_birth = excluded.date_of_birth,
+    sex = excluded.sex,
+    activity = excluded.activity,
+    sponsor_name = excluded.sponsor_name,
+    sponsor_type = excluded.sponsor_type,
+    region_code = excluded.region_code,
+    address = excluded.address,
+    valid_from = excluded.valid_from,
+    valid_until = excluded.valid_until,
+    office_code = excluded.office_code,
+    updated_at = excluded.updated_at,
+    ledger_id = excluded.ledger_id,
+    line_no = excluded.line_no,
+    row_hash = excluded.row_hash
+WHERE stay_permit.row_hash <> excluded.row_hash;
+
+-- Everyone any version of these permits names is re-examined by the next reconcile.
+INSERT INTO reconcile_dirty (person_key, claimed_by)
+SELECT DISTINCT h.passport_key, NULL
+FROM stay_permit_history AS h
+WHERE h.permit_number IN (
+    SELECT s.permit_number FROM stg_stay_permit AS s WHERE s.ledger_id = :ledger_id
+)
+ON CONFLICT (person_key) DO UPDATE SET claimed_by = NULL;

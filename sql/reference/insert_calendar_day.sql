@@ -1,0 +1,3 @@
+INSERT INTO calendar_day (day, day_number)
+VALUES (:day, :day_number)
+ON CONFLICT (day) DO NOTHING;

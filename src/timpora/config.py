@@ -1,0 +1,179 @@
+"""The one place that reads the environment.
+
+Every other module asks :func:`get_settings` for a resolved :class:`Settings`. With no
+``TIMPORA_*`` variables set, the platform runs on embedded defaults: a SQLite warehouse
+and SQLite Airflow metadata under a data directory, and a local landing folder. Setting
+``TIMPORA_WAREHOUSE_URL`` and ``TIMPORA_S3_ENDPOINT`` (plus credentials) switches to the
+production stack; no code path differs beyond what these settings choose.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from timpora.resources import project_dir, source_checkout_root
+
+LandingBackend = Literal["local", "s3"]
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """Where the S3-compatible landing bucket lives (MinIO in production)."""
+
+    endpoint: str
+    access_key: str
+    secret_key: str = field(repr=False)
+    bucket: str = "landing"
+    secure: bool = False
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration of one process."""
+
+    data_dir: Path
+    warehouse_url: str
+    landing_backend: LandingBackend
+    landing_dir: Path
+    s3: S3Settings | None
+    airflow_home: Path
+    airflow_db_url: str
+    gx_dir: Path
+    sql_dir: Path
+    expectations_dir: Path
+    dags_dir: Path
+    plugins_dir: Path
+    rules_config: Path
+    work_dir: Path
+    chunk_rows: int = 200_000
+    event_queue_url: str | None = None
+    event_queue_name: str = "timpora:landing-events"
+    pseudonym_key: str = field(default="", repr=False)
+    review_secret: str = field(default="", repr=False)
+    environment: str = "embedded"
+
+    @property
+    def warehouse_dialect(self) -> str:
+        """``sqlite`` or ``postgresql``: the only two warehouses we support."""
+        return self.warehouse_url.split(":", 1)[0].split("+", 1)[0]
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields changed (tests and the replay command use this)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def airflow_environment(self) -> dict[str, str]:
+        """Variables that point an embedded Airflow at our DAGs, plugins and metadata DB.
+
+        Airflow reads its own configuration from the environment when it is first
+        imported, so callers apply these before importing anything from ``airflow``.
+        """
+        return {
+            "AIRFLOW_HOME": str(self.airflow_home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_dir),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(self.plugins_dir),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.airflow_db_url,
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        }
+
+
+def _default_data_dir(environ: Mapping[str, str]) -> Path:
+    root = source_checkout_root()
+    if root is not None:
+        return root / "data"
+    return Path(environ.get("HOME", ".")) / ".local" / "share" / "timpora"
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def settings_from_environ(environ: Mapping[str, str]) -> Settings:
+    """Resolve settings from a mapping of environment variables (pure; testable)."""
+    data_dir = Path(environ.get("TIMPORA_DATA_DIR") or _default_data_dir(environ)).resolve()
+    warehouse_url = environ.get("TIMPORA_WAREHOUSE_URL") or f"sqlite:///{data_dir / 'warehouse.db'}"
+    if not warehouse_url.startswith(("sqlite", "postgresql")):
+        raise ConfigError(
+            f"TIMPORA_WAREHOUSE_URL must be a sqlite:/// or postgresql+psycopg:// URL, got {warehouse_url!r}"
+        )
+    if warehouse_url.startswith("postgresql://") or warehouse_url.startswith("postgres://"):
+        # psycopg 3 is the driver we ship; a bare URL would make SQLAlchemy look for psycopg2.
+        warehouse_url = "postgresql+psycopg://" + warehouse_url.split("://", 1)[1]
+
+    s3: S3Settings | None = None
+    endpoint = environ.get("TIMPORA_S3_ENDPOINT")
+    if endpoint:
+        access_key = environ.get("TIMPORA_S3_ACCESS_KEY")
+        secret_key = environ.get("TIMPORA_S3_SECRET_KEY")
+        if not access_key or not secret_key:
+            raise ConfigError("TIMPORA_S3_ENDPOINT is set, so TIMPORA_S3_ACCESS_KEY and TIMPORA_S3_SECRET_KEY are needed")
+        s3 = S3Settings(
+            endpoint=endpoint.removeprefix("http://").removeprefix("https://"),
+            access_key=access_key,
+            secret_key=secret_key,
+            bucket=environ.get("TIMPORA_S3_BUCKET", "landing"),
+            secure=(environ.get("TIMPORA_S3_SECURE", "").lower() in _TRUE) or endpoint.startswith("https://"),
+            region=environ.get("TIMPORA_S3_REGION") or None,
+        )
+
+    airflow_home = Path(environ.get("TIMPORA_AIRFLOW_HOME") or data_dir / "airflow").resolve()
+    return Settings(
+        data_dir=data_dir,
+        warehouse_url=warehouse_url,
+        landing_backend="s3" if s3 else "local",
+        landing_dir=Path(environ.get("TIMPORA_LANDING_DIR") or data_dir / "landing").resolve(),
+        s3=s3,
+        airflow_home=airflow_home,
+        airflow_db_url=environ.get("TIMPORA_AIRFLOW_DB_URL") or f"sqlite:///{airflow_home / 'airflow.db'}",
+        gx_dir=data_dir / "gx",
+        sql_dir=project_dir("sql"),
+        expectations_dir=project_dir("expectations"),
+        dags_dir=project_dir("dags"),
+        plugins_dir=project_dir("plugins"),
+        rules_config=Path(environ.get("TIMPORA_RULES_CONFIG") or project_dir("config") / "rules.yaml"),
+        work_dir=data_dir / "work",
+        chunk_rows=_int(environ, "TIMPORA_CHUNK_ROWS", 200_000),
+        event_queue_url=environ.get("TIMPORA_EVENT_QUEUE_URL") or None,
+        event_queue_name=environ.get("TIMPORA_EVENT_QUEUE_NAME", "timpora:landing-events"),
+        pseudonym_key=environ.get("TIMPORA_PSEUDONYM_KEY", "embedded-demo-pseudonym-key-change-me"),
+        review_secret=environ.get("TIMPORA_REVIEW_SECRET", "embedded-demo-review-secret-change-me"),
+        environment="production" if (s3 or warehouse_url.startswith("postgresql")) else "embedded",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, resolved once from ``os.environ``."""
+    return settings_from_environ(os.environ)
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()
+
+
+def apply_airflow_environment(settings: Settings) -> None:
+    """Export the embedded Airflow variables for this process and its children."""
+    os.environ.update(settings.airflow_environment())

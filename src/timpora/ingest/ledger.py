@@ -1,0 +1,146 @@
+"""The file ledger: every landed object registered once, by key and content hash.
+
+* The same key with the same body again (an at-least-once re-delivery, or an event and
+  the sweep for one object) finds its entry: a no-op.
+* A changed body under a known key is registered as that key's next version.
+* A body byte-identical to a file already processed under another key is registered as
+  ``DUPLICATE_BODY`` and not processed again; all its rows count as exact duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from timpora.feeds.contracts import Feed, InvalidLandingKey, parse_landing_key
+from timpora.warehouse.db import query_sql, run_sql
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A ledger row."""
+
+    ledger_id: str
+    feed: str
+    object_key: str
+    object_version: int
+    content_sha256: str
+    status: str
+    landing_date: date | None = None
+    rows_read: int | None = None
+    rows_loaded: int | None = None
+    rows_quarantined: int | None = None
+    rows_duplicate: int | None = None
+    note: str | None = None
+    duplicate_of: str | None = None
+    encoding: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status != "REGISTERED"
+
+
+def ledger_id_for(object_key: str, content_sha256: str) -> str:
+    """Deterministic id: the same key and body give the same id on every machine."""
+    return hashlib.sha256(f"{object_key}\n{content_sha256}".encode()).hexdigest()[:32]
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def get_entry(conn: Connection, ledger_id: str) -> LedgerEntry | None:
+    rows = query_sql(conn, "ingest/ledger_get", {"ledger_id": ledger_id})
+    if not rows:
+        return None
+    row = rows[0]._mapping
+    return LedgerEntry(
+        ledger_id=row["ledger_id"],
+        feed=row["feed"],
+        object_key=row["object_key"],
+        object_version=int(row["object_version"]),
+        content_sha256=row["content_sha256"],
+        status=row["status"],
+        landing_date=_as_date(row["landing_date"]),
+        rows_read=row["rows_read"],
+        rows_loaded=row["rows_loaded"],
+        rows_quarantined=row["rows_quarantined"],
+        rows_duplicate=row["rows_duplicate"],
+        note=row["note"],
+        duplicate_of=row["duplicate_of"],
+        encoding=row["encoding"],
+    )
+
+
+def register(conn: Connection, object_key: str, content_sha256: str, size_bytes: int) -> LedgerEntry:
+    """Register a landed object (idempotent); returns its ledger entry.
+
+    A key outside the landing layout under a feed prefix is registered as ``REJECTED``
+    with the reason, so it is visible rather than silently ignored.
+    """
+    ledger_id = ledger_id_for(object_key, content_sha256)
+    existing = get_entry(conn, ledger_id)
+    if existing is not None:
+        return existing
+    values: dict[str, Any] = {
+        "ledger_id": ledger_id,
+        "object_key": object_key,
+        "content_sha256": content_sha256,
+        "size_bytes": size_bytes,
+        "duplicate_of": None,
+        "rows_read": None,
+        "rows_loaded": None,
+        "rows_quarantined": None,
+        "rows_duplicate": None,
+        "note": None,
+        "registered_at": now_utc(),
+        "loaded_at": None,
+    }
+    version = query_sql(conn, "ingest/ledger_next_version", {"object_key": object_key})[0][0]
+    values["object_version"] = int(version)
+    try:
+        landing = parse_landing_key(object_key)
+    except InvalidLandingKey as exc:
+        feed = object_key.split("/", 1)[0]
+        values.update(feed=feed if feed in {f.value for f in Feed} else "unknown", landing_date=None,
+                      status="REJECTED", note=f"invalid landing key: {exc}", loaded_at=now_utc(),
+                      rows_read=0, rows_loaded=0, rows_quarantined=0, rows_duplicate=0)
+        run_sql(conn, "ingest/ledger_insert", values)
+        entry = get_entry(conn, ledger_id)
+        assert entry is not None
+        return entry
+    values.update(feed=landing.feed.value, landing_date=landing.landing_date, status="REGISTERED")
+    same_body = query_sql(conn, "ingest/ledger_same_body", {"content_sha256": content_sha256})
+    if same_body:
+        original = same_body[0]._mapping
+        rows = original["rows_read"] or 0
+        values.update(
+            status="DUPLICATE_BODY",
+            duplicate_of=original["ledger_id"],
+            rows_read=rows,
+            rows_loaded=0,
+            rows_quarantined=0,
+            rows_duplicate=rows,
+            note=f"byte-identical to {original['object_key']} (already {original['status'].lower()}): "
+            "not processed again",
+            loaded_at=now_utc(),
+        )
+    run_sql(conn, "ingest/ledger_insert", values)
+    entry = get_entry(conn, ledger_id)
+    assert entry is not None
+    return entry
+
+
+def pending_entries(conn: Connection, feed: Feed) -> list[str]:
+    """Ledger ids of registered files of a feed not processed yet."""
+    return [row[0] for row in query_sql(conn, "ingest/ledger_pending", {"feed": feed.value})]

@@ -1,0 +1,153 @@
+"""The landing zone: an S3-compatible bucket in production, a local folder when embedded.
+
+Both hold the same layout (``<feed>/YYYY/MM/DD/<file>``, FEEDS.md) behind one interface,
+chosen by configuration. Ingest asks the store for a local path to read: the folder store
+hands out the file itself, the bucket store streams the object into a work file first, so
+a file of any size never sits in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from timpora.config import S3Settings, Settings, get_settings
+
+HASH_BLOCK = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LandedObject:
+    """An object in the landing zone."""
+
+    key: str
+    size: int
+
+
+class LandingStore(Protocol):
+    """What ingest needs from a landing zone."""
+
+    def describe(self) -> str: ...
+
+    def list_objects(self, prefix: str = "") -> Iterator[LandedObject]: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]: ...
+
+    def put_file(self, key: str, source: Path) -> None: ...
+
+
+def sha256_of(path: Path) -> str:
+    """Content hash of a file, streamed."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class FolderLandingStore:
+    """A local folder laid out like the bucket (embedded mode)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def describe(self) -> str:
+        return f"folder {self.root}"
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise ValueError(f"landing key {key!r} points outside the landing folder")
+        return path
+
+    def list_objects(self, prefix: str = "") -> Iterator[LandedObject]:
+        base = self.root / prefix if prefix else self.root
+        if not base.exists():
+            return
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                yield LandedObject(path.relative_to(self.root).as_posix(), path.stat().st_size)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        path = self._path(key)
+        if not path.is_file():
+            raise FileNotFoundError(f"no landed object {key!r} in {self.root}")
+        yield path
+
+    def put_file(self, key: str, source: Path) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside the target, then rename: a watcher never sees half a file.
+        temporary = target.with_name(f".{target.name}.part")
+        shutil.copyfile(source, temporary)
+        temporary.replace(target)
+
+
+class BucketLandingStore:
+    """An S3-compatible bucket through the ``minio`` SDK (MinIO in production)."""
+
+    def __init__(self, s3: S3Settings, work_dir: Path) -> None:
+        from minio import Minio
+
+        self.s3 = s3
+        self.work_dir = work_dir
+        self.client = Minio(
+            s3.endpoint, access_key=s3.access_key, secret_key=s3.secret_key, secure=s3.secure, region=s3.region
+        )
+
+    def describe(self) -> str:
+        return f"bucket s3://{self.s3.bucket} at {self.s3.endpoint}"
+
+    def ensure_bucket(self) -> None:
+        if not self.client.bucket_exists(self.s3.bucket):
+            self.client.make_bucket(self.s3.bucket)
+
+    def list_objects(self, prefix: str = "") -> Iterator[LandedObject]:
+        for item in self.client.list_objects(self.s3.bucket, prefix=prefix or None, recursive=True):
+            if not item.is_dir and item.object_name is not None:
+                yield LandedObject(item.object_name, int(item.size or 0))
+
+    def exists(self, key: str) -> bool:
+        from minio.error import S3Error
+
+        try:
+            self.client.stat_object(self.s3.bucket, key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return False
+            raise
+        return True
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.work_dir) as folder:
+            # Keep the object's own name: readers look at its suffix (.gz).
+            target = Path(folder) / Path(key).name
+            self.client.fget_object(self.s3.bucket, key, str(target))
+            yield target
+
+    def put_file(self, key: str, source: Path) -> None:
+        self.client.fput_object(self.s3.bucket, key, str(source))
+
+
+def landing_store(settings: Settings | None = None) -> LandingStore:
+    """The landing store the configuration chooses."""
+    settings = settings or get_settings()
+    if settings.landing_backend == "s3":
+        assert settings.s3 is not None
+        return BucketLandingStore(settings.s3, settings.work_dir)
+    return FolderLandingStore(settings.landing_dir)

@@ -1,0 +1,249 @@
+"""Great Expectations validation of feed batches, with row-level quarantine reasons.
+
+The suites are the JSON files in ``expectations/`` (GX's own suite format). They are
+loaded into a GX file context under the data directory, which also holds validation
+results and the Data Docs site (rebuilt for each validated batch by the checkpoint's
+``UpdateDataDocsAction``). GX runs with ``SUMMARY`` and stays the judge of every rule;
+:mod:`timpora.validation.row_masks` then names the rows behind each failure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from timpora.feeds.contracts import Feed
+from timpora.validation.row_masks import UnsupportedExpectation, resolve_parameters, unexpected_mask
+
+log = logging.getLogger(__name__)
+
+DATASOURCE = "timpora_feeds"
+
+
+class SuiteError(RuntimeError):
+    """The suite itself is broken (GX raised while evaluating it): not a data problem."""
+
+
+class ValidationDrift(RuntimeError):
+    """Our row mask disagrees with GX's unexpected count: the rules must not silently fork."""
+
+
+@dataclass
+class ValidationOutcome:
+    """Per-row verdicts of one batch."""
+
+    failed: np.ndarray  # bool per row position
+    reasons: dict[int, list[dict[str, Any]]]  # row position -> reasons
+    evaluated: int
+    failed_expectations: list[str] = field(default_factory=list)
+    run_name: str = ""
+
+
+def load_suite_json(expectations_dir: Path, feed: Feed) -> dict[str, Any]:
+    """A feed's committed suite, as GX JSON."""
+    path = expectations_dir / f"{feed.value}.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def validation_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The batch in the dtypes GX evaluates with vectorised operations.
+
+    GX's ``between`` is only vectorised for nanosecond datetimes and numpy numbers, and its
+    null handling expects ``None``/``NaN`` rather than pandas' ``NA`` in object columns.
+    """
+    prepared: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column.dtype):
+            prepared[name] = column.astype("datetime64[ns]")
+        elif isinstance(column.dtype, pd.Int64Dtype):
+            prepared[name] = column.astype("float64")
+        elif pd.api.types.is_string_dtype(column.dtype) or column.dtype == object:
+            as_object = column.astype(object)
+            prepared[name] = as_object.where(column.notna(), None)
+        else:
+            prepared[name] = column
+    return pd.DataFrame(prepared, index=pd.RangeIndex(len(frame)))
+
+
+class FeedValidator:
+    """One GX file context per process; one checkpoint per feed."""
+
+    def __init__(self, gx_dir: Path, expectations_dir: Path, build_data_docs: bool = True) -> None:
+        import great_expectations as gx
+
+        self._gx = gx
+        self.gx_dir = gx_dir
+        self.expectations_dir = expectations_dir
+        gx_dir.mkdir(parents=True, exist_ok=True)
+        self.context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
+        self.build_data_docs = build_data_docs
+        self._suites: dict[Feed, dict[str, Any]] = {}
+        self._checkpoints: dict[Feed, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def data_docs_index(self) -> Path:
+        return self.gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    def _checkpoint(self, feed: Feed) -> Any:
+        if feed in self._checkpoints:
+            return self._checkpoints[feed]
+        gx = self._gx
+        ctx = self.context
+        suite_json = load_suite_json(self.expectations_dir, feed)
+        self._suites[feed] = suite_json
+        suite = ctx.suites.add_or_update(gx.ExpectationSuite(**suite_json))
+        try:
+            source = ctx.data_sources.get(DATASOURCE)
+        except (KeyError, ValueError):
+            source = ctx.data_sources.add_pandas(DATASOURCE)
+        try:
+            asset = source.get_asset(feed.value)
+        except LookupError:
+            asset = source.add_dataframe_asset(feed.value)
+        try:
+            batch_definition = asset.get_batch_definition("whole_batch")
+        except (KeyError, ValueError, LookupError):
+            batch_definition = asset.add_batch_definition_whole_dataframe("whole_batch")
+        definition = ctx.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=f"{feed.value}_batch", data=batch_definition, suite=suite)
+        )
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")] if self.build_data_docs else []
+        checkpoint = ctx.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=f"{feed.value}_ingest",
+                validation_definitions=[definition],
+                actions=actions,
+                result_format="SUMMARY",
+            )
+        )
+        self._checkpoints[feed] = checkpoint
+        return checkpoint
+
+    def validate(
+        self, feed: Feed, frame: pd.DataFrame, parameters: Mapping[str, Any], run_name: str
+    ) -> ValidationOutcome:
+        """Validate a batch; return which rows fail and why."""
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        with self._lock:
+            checkpoint = self._checkpoint(feed)
+        data = validation_frame(frame)
+        if len(data) == 0:
+            return ValidationOutcome(np.zeros(0, dtype=bool), {}, 0, run_name=run_name)
+        result = checkpoint.run(
+            batch_parameters={"dataframe": data},
+            expectation_parameters=dict(parameters),
+            run_id=RunIdentifier(run_name=run_name),
+        )
+        suite_result = next(iter(result.run_results.values()))
+        return self._row_verdicts(feed, data, suite_result, parameters, run_name)
+
+    def _row_verdicts(
+        self, feed: Feed, data: pd.DataFrame, suite_result: Any, parameters: Mapping[str, Any], run_name: str
+    ) -> ValidationOutcome:
+        # GX assigns its own ids when a suite is first added, so results are matched to
+        # the committed suite by the stable ``meta.rule_key`` every expectation carries.
+        by_key = {exp["meta"]["rule_key"]: exp for exp in self._suites[feed]["expectations"]}
+        failed = np.zeros(len(data), dtype=bool)
+        per_row: dict[int, list[dict[str, Any]]] = {}
+        failed_ids: list[str] = []
+        for item in suite_result.results:
+            config = item.expectation_config
+            info = item.exception_info or {}
+            if info.get("raised_exception") or any(
+                isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+            ):
+                raise SuiteError(f"{feed} suite expectation {config.id} ({config.type}) raised in GX: {info}")
+            count = int((item.result or {}).get("unexpected_count") or 0)
+            if item.success and count == 0:
+                continue
+            if config.type in ("expect_table_columns_to_match_set", "expect_column_to_exist"):
+                raise SuiteError(f"{feed} batch lacks columns the suite expects ({config.type})")
+            spec = by_key.get(str((config.meta or {}).get("rule_key")))
+            if spec is None:
+                raise SuiteError(f"GX reported expectation {config.id} without a rule_key of {feed}.json")
+            kwargs = resolve_parameters(spec["kwargs"], parameters)
+            try:
+                mask = unexpected_mask(data, spec["type"], kwargs)
+            except UnsupportedExpectation:
+                mask = self._complete_mask(feed, data, spec, parameters)
+            if int(mask.sum()) != count:
+                raise ValidationDrift(
+                    f"{feed} expectation {spec['meta']['rule_key']} ({spec['type']}): GX counts {count} unexpected rows, "
+                    f"the row mask {int(mask.sum())}"
+                )
+            failed_ids.append(spec["meta"]["rule_key"])
+            failed |= mask
+            self._add_reasons(per_row, data, spec, kwargs, mask)
+        return ValidationOutcome(failed, per_row, len(data), failed_ids, run_name)
+
+    def _complete_mask(
+        self, feed: Feed, data: pd.DataFrame, spec: dict[str, Any], parameters: Mapping[str, Any]
+    ) -> np.ndarray:
+        """Fallback for expectation types without a vectorised mask: GX COMPLETE, one expectation."""
+        gx = self._gx
+        context = gx.get_context(mode="ephemeral")
+        batch = (
+            context.data_sources.add_pandas("complete")
+            .add_dataframe_asset(feed.value)
+            .add_batch_definition_whole_dataframe("b")
+            .get_batch(batch_parameters={"dataframe": data})
+        )
+        expectation = gx.ExpectationSuite(name="one", expectations=[spec]).expectations[0]
+        result = batch.validate(
+            expectation, result_format={"result_format": "COMPLETE"}, expectation_parameters=dict(parameters)
+        )
+        mask = np.zeros(len(data), dtype=bool)
+        mask[list((result.result or {}).get("unexpected_index_list") or [])] = True
+        return mask
+
+    @staticmethod
+    def _add_reasons(
+        per_row: dict[int, list[dict[str, Any]]],
+        data: pd.DataFrame,
+        spec: dict[str, Any],
+        kwargs: Mapping[str, Any],
+        mask: np.ndarray,
+    ) -> None:
+        meta = spec.get("meta", {})
+        column = kwargs.get("column") or kwargs.get("column_A")
+        shown = meta.get("raw_column") or column
+        positions = np.flatnonzero(mask)
+        values = data[shown].iloc[positions] if shown in data.columns else pd.Series([None] * len(positions))
+        base = {
+            "check": spec["type"],
+            "expectation": meta.get("rule_key", spec["id"]),
+            "column": column,
+            "message_en": meta.get("reason_en", spec["type"]),
+            "message_id": meta.get("reason_id", spec["type"]),
+        }
+        for position, value in zip(positions.tolist(), values.tolist(), strict=True):
+            item = dict(base)
+            if value is not None and not (isinstance(value, float) and np.isnan(value)):
+                text = str(value)
+                item["value"] = text if len(text) <= 200 else text[:200] + "…"
+            per_row.setdefault(position, []).append(item)
+
+
+_VALIDATORS: dict[tuple[Path, Path, bool], FeedValidator] = {}
+_VALIDATORS_LOCK = threading.Lock()
+
+
+def validator_for(gx_dir: Path, expectations_dir: Path, build_data_docs: bool = True) -> FeedValidator:
+    """The process-wide validator for a GX directory (creating a GX context costs ~1 s)."""
+    key = (gx_dir, expectations_dir, build_data_docs)
+    with _VALIDATORS_LOCK:
+        if key not in _VALIDATORS:
+            _VALIDATORS[key] = FeedValidator(gx_dir, expectations_dir, build_data_docs)
+        return _VALIDATORS[key]

@@ -1,0 +1,1 @@
+"""The SQL warehouse: connections, migrations, bulk loads, merges."""

@@ -1,0 +1,98 @@
+"""Bulk loading of frames into warehouse tables: ``COPY`` on PostgreSQL, executemany on SQLite.
+
+Column types come from the database itself (reflection), so the DDL in ``sql/`` stays the
+only definition of the schema. Dates and timestamps are written as ISO text, which both
+databases read natively and which keeps SQLite's text ordering equal to time ordering.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+COPY_ROWS = 50_000
+
+_TYPES: dict[tuple[str, str], dict[str, str]] = {}
+_TYPES_LOCK = threading.Lock()
+
+
+def column_kinds(conn: Connection, table: str) -> dict[str, str]:
+    """``{column: "date" | "timestamp" | "integer" | "text"}`` of a table, cached per database."""
+    cache_key = (str(conn.engine.url), table)
+    with _TYPES_LOCK:
+        if cache_key in _TYPES:
+            return _TYPES[cache_key]
+    kinds: dict[str, str] = {}
+    for column in sa.inspect(conn).get_columns(table):
+        type_name = str(column["type"]).upper()
+        if type_name.startswith("TIMESTAMP") or type_name == "DATETIME":
+            kinds[column["name"]] = "timestamp"
+        elif type_name == "DATE":
+            kinds[column["name"]] = "date"
+        elif "INT" in type_name:
+            kinds[column["name"]] = "integer"
+        else:
+            kinds[column["name"]] = "text"
+    with _TYPES_LOCK:
+        _TYPES[cache_key] = kinds
+    return kinds
+
+
+def _as_text_column(values: pd.Series, kind: str) -> pd.Series:
+    if kind in ("date", "timestamp"):
+        parsed = values if pd.api.types.is_datetime64_any_dtype(values.dtype) else pd.to_datetime(values)
+        fmt = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S"
+        text = parsed.dt.strftime(fmt)
+        return text.astype(object).where(parsed.notna(), None)
+    if kind == "integer":
+        numbers = pd.to_numeric(values, errors="raise").astype("Int64")
+        return numbers.astype(object).where(numbers.notna(), None)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype(int).astype(object)
+    return values.astype(object).where(values.notna(), None)
+
+
+def prepare(frame: pd.DataFrame, kinds: dict[str, str], columns: Sequence[str]) -> pd.DataFrame:
+    """The frame's ``columns`` converted to the values the database columns take."""
+    unknown = [c for c in columns if c not in kinds]
+    if unknown:
+        raise KeyError(f"columns not in the table: {unknown}")
+    return pd.DataFrame({c: _as_text_column(frame[c], kinds[c]) for c in columns}, index=frame.index)
+
+
+def insert_frame(conn: Connection, table: str, frame: pd.DataFrame, *, types_from: str | None = None) -> int:
+    """Insert every row of ``frame`` (its columns must exist in ``table``); returns the count."""
+    if frame.empty:
+        return 0
+    columns = list(frame.columns)
+    kinds = column_kinds(conn, types_from or table)
+    prepared = prepare(frame, kinds, columns)
+    if conn.dialect.name == "postgresql":
+        _copy_postgres(conn, table, prepared, columns)
+    else:
+        statement = sa.insert(sa.table(table, *[sa.column(c) for c in columns]))
+        records = prepared.replace({np.nan: None}).to_dict("records")
+        conn.execute(statement, records)
+    return len(frame)
+
+
+def _copy_postgres(conn: Connection, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for start in range(0, len(frame), COPY_ROWS):
+            buffer = io.StringIO()
+            # CSV: an unquoted empty field is NULL; our normalisers never keep empty strings.
+            frame.iloc[start : start + COPY_ROWS].to_csv(buffer, header=False, index=False)
+            copy.write(buffer.getvalue())

@@ -1,0 +1,130 @@
+"""Warehouse connections and the ``.sql`` files that hold every statement we run.
+
+SQL lives in ``sql/`` as files of one or more statements with ``:name`` bind parameters.
+A file may have a dialect-specific twin (``name.postgresql.sql``) for the rare statement
+that cannot be written portably; the twin wins on that dialect.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import sqlparse
+from sqlalchemy.engine import Connection, Engine
+
+from timpora.config import Settings, get_settings
+
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+_SQLITE_BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN"}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    # WAL lets the review app read while a DAG task writes; the busy timeout makes
+    # concurrent writers wait instead of failing at once.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("timpora_begin", "DEFERRED")
+    conn.exec_driver_sql(_SQLITE_BEGIN[mode])
+
+
+def engine_for_url(url: str) -> Engine:
+    """One pooled engine per warehouse URL in this process."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            if url.startswith("sqlite"):
+                path = url.split("///", 1)[-1]
+                if path and path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                engine = sa.create_engine(url, connect_args={"timeout": 60})
+                sa.event.listen(engine, "connect", _sqlite_pragmas)
+                sa.event.listen(engine, "begin", _sqlite_begin)
+            else:
+                engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            _ENGINES[url] = engine
+        return engine
+
+
+def warehouse_engine(settings: Settings | None = None) -> Engine:
+    """The warehouse engine of the configured settings."""
+    return engine_for_url((settings or get_settings()).warehouse_url)
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (tests drop databases afterwards)."""
+    with _ENGINES_LOCK:
+        for engine in _ENGINES.values():
+            engine.dispose()
+        _ENGINES.clear()
+
+
+@lru_cache(maxsize=256)
+def _statements(path: Path) -> tuple[str, ...]:
+    text = path.read_text(encoding="utf-8")
+    statements = []
+    for statement in sqlparse.split(text):
+        body = sqlparse.format(statement, strip_comments=True).strip().rstrip(";").strip()
+        if body:
+            statements.append(body)
+    return tuple(statements)
+
+
+def sql_statements(name: str, dialect: str, sql_dir: Path | None = None) -> tuple[str, ...]:
+    """Statements of ``sql/<name>.sql`` (or its ``<name>.<dialect>.sql`` twin)."""
+    base = sql_dir or get_settings().sql_dir
+    twin = base / f"{name}.{dialect}.sql"
+    path = twin if twin.is_file() else base / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"no SQL file {path}")
+    return _statements(path)
+
+
+def run_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> list[int]:
+    """Run every statement of a SQL file with the same bind parameters; row counts back."""
+    counts = []
+    for statement in sql_statements(name, conn.dialect.name):
+        clause = sa.text(statement)
+        wanted = {key: value for key, value in (params or {}).items() if f":{key}" in statement}
+        result = conn.execute(clause, wanted)
+        counts.append(result.rowcount if result.rowcount is not None else -1)
+    return counts
+
+
+def query_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> list[sa.Row[Any]]:
+    """Rows of the single ``SELECT`` in a SQL file."""
+    statements = sql_statements(name, conn.dialect.name)
+    if len(statements) != 1:
+        raise ValueError(f"sql/{name}.sql must hold exactly one statement to be queried")
+    wanted = {key: value for key, value in (params or {}).items() if f":{key}" in statements[0]}
+    return list(conn.execute(sa.text(statements[0]), wanted))
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction; SQLite takes its write lock up front.
+
+    ``BEGIN IMMEDIATE`` makes concurrent SQLite writers queue at the start rather than
+    deadlock half-way when both try to upgrade a read lock.
+    """
+    with engine.connect() as conn:
+        writer = conn.execution_options(timpora_begin="IMMEDIATE")
+        with writer.begin():
+            yield writer
