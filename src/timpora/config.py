@@ -128,7 +128,9 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         access_key = environ.get("TIMPORA_S3_ACCESS_KEY")
         secret_key = environ.get("TIMPORA_S3_SECRET_KEY")
         if not access_key or not secret_key:
-            raise ConfigError("TIMPORA_S3_ENDPOINT is set, so TIMPORA_S3_ACCESS_KEY and TIMPORA_S3_SECRET_KEY are needed")
+            raise ConfigError(
+                "TIMPORA_S3_ENDPOINT is set, so TIMPORA_S3_ACCESS_KEY and TIMPORA_S3_SECRET_KEY are needed"
+            )
         s3 = S3Settings(
             endpoint=endpoint.removeprefix("http://").removeprefix("https://"),
             access_key=access_key,
@@ -139,15 +141,21 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         )
 
     airflow_home = Path(environ.get("TIMPORA_AIRFLOW_HOME") or data_dir / "airflow").resolve()
+    backend = environ.get("TIMPORA_LANDING_BACKEND", "auto").lower()
+    if backend not in ("auto", "local", "s3"):
+        raise ConfigError(f"TIMPORA_LANDING_BACKEND must be auto, local or s3, got {backend!r}")
+    if backend == "s3" and s3 is None:
+        raise ConfigError("TIMPORA_LANDING_BACKEND=s3 needs TIMPORA_S3_ENDPOINT and credentials")
+    landing_backend: LandingBackend = "s3" if (s3 and backend != "local") else "local"
     return Settings(
         data_dir=data_dir,
         warehouse_url=warehouse_url,
-        landing_backend="s3" if s3 else "local",
+        landing_backend=landing_backend,
         landing_dir=Path(environ.get("TIMPORA_LANDING_DIR") or data_dir / "landing").resolve(),
         s3=s3,
         airflow_home=airflow_home,
         airflow_db_url=environ.get("TIMPORA_AIRFLOW_DB_URL") or f"sqlite:///{airflow_home / 'airflow.db'}",
-        gx_dir=data_dir / "gx",
+        gx_dir=Path(environ.get("TIMPORA_GX_DIR") or data_dir / "gx").resolve(),
         sql_dir=project_dir("sql"),
         expectations_dir=project_dir("expectations"),
         dags_dir=project_dir("dags"),
@@ -172,6 +180,20 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget the cached settings (tests change the environment between cases)."""
     get_settings.cache_clear()
+
+
+def override_environment(**values: str | None) -> Settings:
+    """Set (or, with ``None``, remove) ``TIMPORA_*`` variables for this process and its
+    children, then re-resolve. The replay command uses it to point in-process DAG runs at
+    a user's landing folder."""
+    for name, value in values.items():
+        variable = "TIMPORA_" + name.upper()
+        if value is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = value
+    reset_settings()
+    return get_settings()
 
 
 def apply_airflow_environment(settings: Settings) -> None:

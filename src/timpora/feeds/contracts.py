@@ -17,23 +17,68 @@ class Feed(StrEnum):
 
 
 HOTEL_GUEST_COLUMNS: list[str] = [
-    "report_id", "event", "lodging_id", "lodging_name", "lodging_region_code",
-    "guest_surname", "guest_given_names", "sex", "date_of_birth", "nationality",
-    "passport_number", "passport_expiry", "check_in", "check_out", "room", "occupation",
-    "purpose_of_visit", "reported_at", "mrz_line1", "mrz_line2",
+    "report_id",
+    "event",
+    "lodging_id",
+    "lodging_name",
+    "lodging_region_code",
+    "guest_surname",
+    "guest_given_names",
+    "sex",
+    "date_of_birth",
+    "nationality",
+    "passport_number",
+    "passport_expiry",
+    "check_in",
+    "check_out",
+    "room",
+    "occupation",
+    "purpose_of_visit",
+    "reported_at",
+    "mrz_line1",
+    "mrz_line2",
 ]
 
 STAY_PERMIT_COLUMNS: list[str] = [
-    "permit_number", "record_version", "permit_type", "status", "visa_number",
-    "passport_number", "nationality", "surname", "given_names", "date_of_birth", "sex",
-    "activity", "sponsor_name", "sponsor_type", "region_code", "address", "valid_from",
-    "valid_until", "office_code", "updated_at",
+    "permit_number",
+    "record_version",
+    "permit_type",
+    "status",
+    "visa_number",
+    "passport_number",
+    "nationality",
+    "surname",
+    "given_names",
+    "date_of_birth",
+    "sex",
+    "activity",
+    "sponsor_name",
+    "sponsor_type",
+    "region_code",
+    "address",
+    "valid_from",
+    "valid_until",
+    "office_code",
+    "updated_at",
 ]
 
 VISA_FIELDS: list[str] = [
-    "visa_number", "record_version", "visa_index", "status", "passport_number",
-    "passport_country", "nationality", "surname", "given_names", "date_of_birth", "sex",
-    "purpose", "sponsor", "issued_at", "valid_until", "max_stay_days",
+    "visa_number",
+    "record_version",
+    "visa_index",
+    "status",
+    "passport_number",
+    "passport_country",
+    "nationality",
+    "surname",
+    "given_names",
+    "date_of_birth",
+    "sex",
+    "purpose",
+    "sponsor",
+    "issued_at",
+    "valid_until",
+    "max_stay_days",
 ]
 
 HOTEL_EVENTS = ("CHECK_IN", "CHECK_OUT", "CORRECTION", "CANCEL")
@@ -42,14 +87,26 @@ PERMIT_STATUSES = ("ACTIVE", "CANCELLED", "REVOKED")
 VISA_STATUSES = ("ISSUED", "CANCELLED", "REVOKED")
 SEX_CODES = ("M", "F", "X")
 ACTIVITY_CODES = (
-    "TOURISM", "FAMILY", "SOCIAL", "BUSINESS", "GOVERNMENT", "MEDICAL", "JOURNALISM", "FILM",
-    "RESEARCH", "NGO", "WORK", "INVESTMENT", "STUDY", "RETIREMENT", "REMOTE_WORK", "TRANSIT",
+    "TOURISM",
+    "FAMILY",
+    "SOCIAL",
+    "BUSINESS",
+    "GOVERNMENT",
+    "MEDICAL",
+    "JOURNALISM",
+    "FILM",
+    "RESEARCH",
+    "NGO",
+    "WORK",
+    "INVESTMENT",
+    "STUDY",
+    "RETIREMENT",
+    "REMOTE_WORK",
+    "TRANSIT",
 )
 SPONSOR_TYPES = ("NONE", "INDIVIDUAL", "COMPANY", "MEDIA", "NGO", "UNIVERSITY", "GOVERNMENT")
 
-_KEY = re.compile(
-    r"^(?P<feed>visa|stay_permit|hotel_guest)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?P<name>[^/]+)$"
-)
+_KEY = re.compile(r"^(?P<feed>visa|stay_permit|hotel_guest)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?P<name>[^/]+)$")
 _SUFFIX = {
     Feed.VISA: (".jsonl", ".jsonl.gz"),
     Feed.STAY_PERMIT: (".csv", ".csv.gz"),
@@ -83,9 +140,7 @@ def parse_landing_key(key: str) -> LandingKey:
     """Parse and check a landing key; the error names what is wrong with it."""
     match = _KEY.match(key.lstrip("/"))
     if not match:
-        raise InvalidLandingKey(
-            f"{key!r} is not <feed>/YYYY/MM/DD/<file> with feed visa, stay_permit or hotel_guest"
-        )
+        raise InvalidLandingKey(f"{key!r} is not <feed>/YYYY/MM/DD/<file> with feed visa, stay_permit or hotel_guest")
     feed = Feed(match["feed"])
     try:
         landing_date = date(int(match["y"]), int(match["m"]), int(match["d"]))

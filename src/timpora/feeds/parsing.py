@@ -52,23 +52,75 @@ class FileReadState:
 
 # Columns stored in the warehouse per feed, in order; the row hash covers exactly these.
 HOTEL_GUEST_STORED = [
-    "report_id", "event", "lodging_id", "lodging_name", "lodging_region_code",
-    "guest_surname", "guest_given_names", "sex", "date_of_birth", "nationality",
-    "nationality_raw", "passport_number", "passport_number_raw", "passport_key",
-    "passport_expiry", "check_in_local", "check_in_utc", "check_out_local", "check_out_utc",
-    "room", "occupation", "purpose_of_visit", "reported_at_local", "reported_at_utc",
-    "mrz_line1", "mrz_line2",
+    "report_id",
+    "event",
+    "lodging_id",
+    "lodging_name",
+    "lodging_region_code",
+    "guest_surname",
+    "guest_given_names",
+    "sex",
+    "date_of_birth",
+    "nationality",
+    "nationality_raw",
+    "passport_number",
+    "passport_number_raw",
+    "passport_key",
+    "passport_expiry",
+    "check_in_local",
+    "check_in_utc",
+    "check_out_local",
+    "check_out_utc",
+    "room",
+    "occupation",
+    "purpose_of_visit",
+    "reported_at_local",
+    "reported_at_utc",
+    "mrz_line1",
+    "mrz_line2",
 ]
 STAY_PERMIT_STORED = [
-    "permit_number", "record_version", "permit_type", "status", "visa_number",
-    "passport_number", "passport_key", "nationality", "surname", "given_names", "date_of_birth",
-    "sex", "activity", "sponsor_name", "sponsor_type", "region_code", "address", "valid_from",
-    "valid_until", "office_code", "updated_at",
+    "permit_number",
+    "record_version",
+    "permit_type",
+    "status",
+    "visa_number",
+    "passport_number",
+    "passport_key",
+    "nationality",
+    "surname",
+    "given_names",
+    "date_of_birth",
+    "sex",
+    "activity",
+    "sponsor_name",
+    "sponsor_type",
+    "region_code",
+    "address",
+    "valid_from",
+    "valid_until",
+    "office_code",
+    "updated_at",
 ]
 VISA_STORED = [
-    "visa_number", "record_version", "visa_index", "status", "passport_number", "passport_key",
-    "passport_country", "nationality", "surname", "given_names", "date_of_birth", "sex",
-    "purpose", "sponsor_name", "sponsor_type", "issued_at", "valid_until", "max_stay_days",
+    "visa_number",
+    "record_version",
+    "visa_index",
+    "status",
+    "passport_number",
+    "passport_key",
+    "passport_country",
+    "nationality",
+    "surname",
+    "given_names",
+    "date_of_birth",
+    "sex",
+    "purpose",
+    "sponsor_name",
+    "sponsor_type",
+    "issued_at",
+    "valid_until",
+    "max_stay_days",
 ]
 STORED_COLUMNS: dict[Feed, list[str]] = {
     Feed.HOTEL_GUEST: HOTEL_GUEST_STORED,
@@ -236,9 +288,17 @@ def _parse_visa_chunk(chunk: LineChunk) -> ParsedBatch:
         line_no = chunk.first_line_no + offset
         if line_no in chunk.oversize:
             length, head = chunk.oversize[line_no]
-            rejected.add(line_no, head, [reason(
-                "structure", f"line is {length} bytes long, over the 1 MiB limit for one record",
-                f"baris sepanjang {length} byte, melebihi batas 1 MiB untuk satu rekaman")])
+            rejected.add(
+                line_no,
+                head,
+                [
+                    reason(
+                        "structure",
+                        f"line is {length} bytes long, over the 1 MiB limit for one record",
+                        f"baris sepanjang {length} byte, melebihi batas 1 MiB untuk satu rekaman",
+                    )
+                ],
+            )
         elif text.strip():
             numbers.append(line_no)
             texts.append(text)
@@ -254,10 +314,16 @@ def _parse_visa_chunk(chunk: LineChunk) -> ParsedBatch:
         else:
             try:
                 value = json.loads(text)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                rejected.add(line_no, text, [reason(
-                    "structure", f"not valid JSON: {exc.msg} at column {exc.colno}",
-                    f"bukan JSON yang sah: {exc.msg} pada kolom {exc.colno}")])
+            except json.JSONDecodeError as exc:
+                message = (
+                    f"not valid JSON: {exc.msg} at column {exc.colno}",
+                    f"bukan JSON yang sah: {exc.msg} pada kolom {exc.colno}",
+                )
+                rejected.add(line_no, text, [reason("structure", *message)])
+                continue
+            except RecursionError:
+                message = ("JSON nested too deeply to read", "JSON bersarang terlalu dalam untuk dibaca")
+                rejected.add(line_no, text, [reason("structure", *message)])
                 continue
         problems = _visa_object_problems(value)
         if problems:
@@ -266,8 +332,7 @@ def _parse_visa_chunk(chunk: LineChunk) -> ParsedBatch:
         objects.append(value)
         kept_numbers.append(line_no)
         kept_texts.append(text)
-    frame = pd.DataFrame.from_records(objects, columns=VISA_FIELDS) if objects else pd.DataFrame(
-        columns=VISA_FIELDS)
+    frame = pd.DataFrame.from_records(objects, columns=VISA_FIELDS) if objects else pd.DataFrame(columns=VISA_FIELDS)
     frame["line_no"] = pd.Series(kept_numbers, dtype="int64")
     frame["raw"] = pd.Series(kept_texts, dtype=object)
     return ParsedBatch(normalise_visa(frame), rejected, blank)
@@ -275,26 +340,42 @@ def _parse_visa_chunk(chunk: LineChunk) -> ParsedBatch:
 
 def _visa_object_problems(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, dict):
-        return [reason("structure", f"each line must be a JSON object, found {type(value).__name__}",
-                       f"setiap baris harus berupa objek JSON, ditemukan {type(value).__name__}")]
+        return [
+            reason(
+                "structure",
+                f"each line must be a JSON object, found {type(value).__name__}",
+                f"setiap baris harus berupa objek JSON, ditemukan {type(value).__name__}",
+            )
+        ]
     problems = []
     unknown = sorted(set(value) - set(VISA_FIELDS))
     if unknown:
-        problems.append(reason(
-            "structure", "fields the contract does not know: " + ", ".join(unknown),
-            "field yang tidak dikenal kontrak: " + ", ".join(unknown)))
+        problems.append(
+            reason(
+                "structure",
+                "fields the contract does not know: " + ", ".join(unknown),
+                "field yang tidak dikenal kontrak: " + ", ".join(unknown),
+            )
+        )
     sponsor = value.get("sponsor")
     if sponsor is not None and not (isinstance(sponsor, dict) and set(sponsor) <= {"name", "type"}):
-        problems.append(reason(
-            "structure", 'sponsor must be null or an object {"name", "type"}',
-            'sponsor harus null atau objek {"name", "type"}', column="sponsor", value=json.dumps(sponsor)))
+        problems.append(
+            reason(
+                "structure",
+                'sponsor must be null or an object {"name", "type"}',
+                'sponsor harus null atau objek {"name", "type"}',
+                column="sponsor",
+                value=json.dumps(sponsor),
+            )
+        )
     return problems
 
 
 def _as_text(values: pd.Series) -> pd.Series:
     """JSON scalars as text; ``null`` stays missing (``2`` -> ``"2"``, ``2.5`` -> ``"2.5"``)."""
-    return values.map(lambda v: None if v is None else (v if isinstance(v, str) else json.dumps(v)),
-                      na_action="ignore").astype("string")
+    return values.map(
+        lambda v: None if v is None else (v if isinstance(v, str) else json.dumps(v)), na_action="ignore"
+    ).astype("string")
 
 
 def normalise_visa(frame: pd.DataFrame) -> pd.DataFrame:

@@ -92,9 +92,7 @@ def detect_encoding(path: Path) -> str:
     if utf8_ok:
         return "utf-8-sig" if head.startswith(UTF8_BOM) else "utf-8"
     if seen_undefined_1252:
-        raise FileRejected(
-            "the file's bytes are neither UTF-8 nor Windows-1252 (it holds bytes 1252 leaves undefined)"
-        )
+        raise FileRejected("the file's bytes are neither UTF-8 nor Windows-1252 (it holds bytes 1252 leaves undefined)")
     return "cp1252"
 
 

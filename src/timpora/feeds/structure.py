@@ -20,8 +20,9 @@ from timpora.feeds.reading import LineChunk
 RAW_KEEP_CHARS = 65_536
 
 
-def reason(check: str, message_en: str, message_id: str, column: str | None = None,
-           value: object = None) -> dict[str, Any]:
+def reason(
+    check: str, message_en: str, message_id: str, column: str | None = None, value: object = None
+) -> dict[str, Any]:
     """One quarantine reason: what was checked, on which column, which value, and why."""
     item: dict[str, Any] = {"check": check, "message_en": message_en, "message_id": message_id}
     if column is not None:
@@ -87,8 +88,7 @@ def parse_header(line: str, delimiter: str, expected: list[str]) -> list[str]:
     unknown = [name for name in names if name not in expected]
     if len(names) == 1 and len(expected) > 1:
         raise FileRejected(
-            f"the header row has one column; the contract's delimiter is {delimiter!r} "
-            f"(header read as {text[:120]!r})"
+            f"the header row has one column; the contract's delimiter is {delimiter!r} (header read as {text[:120]!r})"
         )
     if missing or unknown:
         parts = []
@@ -116,8 +116,13 @@ def split_records(chunk: LineChunk, delimiter: str, header: list[str], skip_firs
             rejected.add(
                 line_no,
                 head + f"… [line of {length} bytes, not stored whole]",
-                [reason("structure", f"line is {length} bytes long, over the 1 MiB limit for one record",
-                        f"baris sepanjang {length} byte, melebihi batas 1 MiB untuk satu rekaman")],
+                [
+                    reason(
+                        "structure",
+                        f"line is {length} bytes long, over the 1 MiB limit for one record",
+                        f"baris sepanjang {length} byte, melebihi batas 1 MiB untuk satu rekaman",
+                    )
+                ],
             )
             lines = lines.drop(index=line_no)
     text = lines.astype("string")
@@ -131,7 +136,7 @@ def split_records(chunk: LineChunk, delimiter: str, header: list[str], skip_firs
     counts = plain.str.count(delimiter) + 1
     plain_ok = plain[counts == expected]
     for line_no, raw in plain[counts != expected].items():
-        rejected.add(int(line_no), raw, [_field_count_reason(int(counts[line_no]), expected)])  # type: ignore[call-overload]
+        rejected.add(int(str(line_no)), raw, [_field_count_reason(int(counts[int(str(line_no))]), expected)])
 
     frames: list[pd.DataFrame] = []
     if len(plain_ok):
@@ -174,7 +179,7 @@ def _split_quoted(quoted: pd.Series, delimiter: str, header: list[str], rejected
     expected = len(header)
     odd = (quoted.str.count('"') % 2 == 1).fillna(False).astype(bool)
     for line_no, raw in quoted[odd].items():
-        rejected.add(int(line_no), raw, [_quote_reason()])  # type: ignore[call-overload]
+        rejected.add(int(str(line_no)), raw, [_quote_reason()])
     balanced = quoted[~odd]
     numbers: list[int] = []
     rows: list[list[str]] = []
@@ -184,7 +189,7 @@ def _split_quoted(quoted: pd.Series, delimiter: str, header: list[str], rejected
         if len(parsed) != len(balanced):
             raise csv.Error("record count differs from line count")
         pairs = zip(balanced.index, balanced.tolist(), parsed, strict=True)
-        candidates = [(int(n), raw, fields) for n, raw, fields in pairs]
+        candidates = [(int(str(n)), raw, fields) for n, raw, fields in pairs]
     except csv.Error:
         # Somewhere a quote is misplaced: fall back to one line at a time to find it.
         candidates = []
@@ -192,9 +197,9 @@ def _split_quoted(quoted: pd.Series, delimiter: str, header: list[str], rejected
             try:
                 fields = next(csv.reader([raw], delimiter=delimiter, strict=True))
             except csv.Error:
-                rejected.add(int(n), raw, [_quote_reason()])  # type: ignore[call-overload]
+                rejected.add(int(str(n)), raw, [_quote_reason()])
                 continue
-            candidates.append((int(n), raw, fields))  # type: ignore[call-overload]
+            candidates.append((int(str(n)), raw, fields))
     for n, raw, fields in candidates:
         if len(fields) != expected:
             rejected.add(n, raw, [_field_count_reason(len(fields), expected)])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -50,7 +50,7 @@ def ledger_id_for(object_key: str, content_sha256: str) -> str:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _as_date(value: Any) -> date | None:
@@ -112,9 +112,17 @@ def register(conn: Connection, object_key: str, content_sha256: str, size_bytes:
         landing = parse_landing_key(object_key)
     except InvalidLandingKey as exc:
         feed = object_key.split("/", 1)[0]
-        values.update(feed=feed if feed in {f.value for f in Feed} else "unknown", landing_date=None,
-                      status="REJECTED", note=f"invalid landing key: {exc}", loaded_at=now_utc(),
-                      rows_read=0, rows_loaded=0, rows_quarantined=0, rows_duplicate=0)
+        values.update(
+            feed=feed if feed in {f.value for f in Feed} else "unknown",
+            landing_date=None,
+            status="REJECTED",
+            note=f"invalid landing key: {exc}",
+            loaded_at=now_utc(),
+            rows_read=0,
+            rows_loaded=0,
+            rows_quarantined=0,
+            rows_duplicate=0,
+        )
         run_sql(conn, "ingest/ledger_insert", values)
         entry = get_entry(conn, ledger_id)
         assert entry is not None

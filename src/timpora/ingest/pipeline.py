@@ -39,8 +39,11 @@ from timpora.warehouse.locks import exclusive
 log = logging.getLogger(__name__)
 
 STAGING_TABLE = {Feed.VISA: "stg_visa", Feed.STAY_PERMIT: "stg_stay_permit", Feed.HOTEL_GUEST: "stg_hotel_guest_event"}
-HISTORY_TABLE = {Feed.VISA: "visa_history", Feed.STAY_PERMIT: "stay_permit_history",
-                 Feed.HOTEL_GUEST: "hotel_guest_event"}
+HISTORY_TABLE = {
+    Feed.VISA: "visa_history",
+    Feed.STAY_PERMIT: "stay_permit_history",
+    Feed.HOTEL_GUEST: "hotel_guest_event",
+}
 _EPOCH = pd.Timestamp("1970-01-01")
 
 
@@ -203,8 +206,9 @@ def _process(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult
         good = batch.frame[~failed]
         quarantined = _validation_rejects(batch, outcome.reasons)
         with transaction(engine) as conn:
-            insert_frame(conn, STAGING_TABLE[feed], staging_frame(feed, good, entry, landing),
-                         types_from=HISTORY_TABLE[feed])
+            insert_frame(
+                conn, STAGING_TABLE[feed], staging_frame(feed, good, entry, landing), types_from=HISTORY_TABLE[feed]
+            )
             _insert_quarantine(conn, entry, quarantined, scope="row")
     note = None
     with transaction(engine) as conn:
@@ -224,15 +228,41 @@ def _process(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult
             file_reject.add(0, "", [reason("file", note, "hanya baris judul: berkas tidak memuat baris data")])
             _insert_quarantine(conn, entry, file_reject, scope="file")
         run_sql(conn, "ingest/staging_done", {"ledger_id": entry.ledger_id})
-        run_sql(conn, "ingest/ledger_finish", {
-            "ledger_id": entry.ledger_id, "status": "LOADED", "encoding": state.encoding,
-            "rows_read": rows_read, "rows_loaded": int(loaded), "rows_quarantined": int(quarantined_rows),
-            "rows_duplicate": duplicates, "blank_lines": blank_lines, "note": note, "loaded_at": now_utc(),
-        })
-    log.info("%s: read %d, loaded %d, quarantined %d, duplicates %d", entry.object_key, rows_read,
-             loaded, quarantined_rows, duplicates)
-    return IngestResult(entry.ledger_id, entry.object_key, feed.value, "LOADED", rows_read, int(loaded),
-                        int(quarantined_rows), duplicates, note)
+        run_sql(
+            conn,
+            "ingest/ledger_finish",
+            {
+                "ledger_id": entry.ledger_id,
+                "status": "LOADED",
+                "encoding": state.encoding,
+                "rows_read": rows_read,
+                "rows_loaded": int(loaded),
+                "rows_quarantined": int(quarantined_rows),
+                "rows_duplicate": duplicates,
+                "blank_lines": blank_lines,
+                "note": note,
+                "loaded_at": now_utc(),
+            },
+        )
+    log.info(
+        "%s: read %d, loaded %d, quarantined %d, duplicates %d",
+        entry.object_key,
+        rows_read,
+        loaded,
+        quarantined_rows,
+        duplicates,
+    )
+    return IngestResult(
+        entry.ledger_id,
+        entry.object_key,
+        feed.value,
+        "LOADED",
+        rows_read,
+        int(loaded),
+        int(quarantined_rows),
+        duplicates,
+        note,
+    )
 
 
 def _reject_file(entry: LedgerEntry, path: Path, settings: Settings, why: str) -> IngestResult:
@@ -261,14 +291,26 @@ def _reject_file(entry: LedgerEntry, path: Path, settings: Settings, why: str) -
         quarantined_rows = query_sql(conn, "ingest/quarantined_rows", {"ledger_id": entry.ledger_id})[0][0]
         if int(quarantined_rows) != rows_read:
             raise ConservationError(f"{entry.object_key}: {rows_read} lines but {quarantined_rows} quarantined")
-        run_sql(conn, "ingest/ledger_finish", {
-            "ledger_id": entry.ledger_id, "status": "REJECTED", "encoding": None, "rows_read": rows_read,
-            "rows_loaded": 0, "rows_quarantined": rows_read, "rows_duplicate": 0, "blank_lines": None,
-            "note": f"file rejected: {why}", "loaded_at": now_utc(),
-        })
+        run_sql(
+            conn,
+            "ingest/ledger_finish",
+            {
+                "ledger_id": entry.ledger_id,
+                "status": "REJECTED",
+                "encoding": None,
+                "rows_read": rows_read,
+                "rows_loaded": 0,
+                "rows_quarantined": rows_read,
+                "rows_duplicate": 0,
+                "blank_lines": None,
+                "note": f"file rejected: {why}",
+                "loaded_at": now_utc(),
+            },
+        )
     log.warning("%s rejected: %s", entry.object_key, why)
-    return IngestResult(entry.ledger_id, entry.object_key, entry.feed, "REJECTED", rows_read, 0, rows_read, 0,
-                        f"file rejected: {why}")
+    return IngestResult(
+        entry.ledger_id, entry.object_key, entry.feed, "REJECTED", rows_read, 0, rows_read, 0, f"file rejected: {why}"
+    )
 
 
 def _guess_encoding(path: Path) -> str | None:
@@ -318,16 +360,18 @@ def _validation_rejects(batch: ParsedBatch, reasons: dict[int, list[dict[str, An
 def _insert_quarantine(conn: Connection, entry: LedgerEntry, rejected: Rejected, scope: str) -> None:
     if not len(rejected):
         return
-    frame = pd.DataFrame({
-        "ledger_id": entry.ledger_id,
-        "line_no": rejected.line_no,
-        "feed": entry.feed,
-        "object_key": entry.object_key,
-        "scope": scope,
-        "raw": [truncate_raw(raw) for raw in rejected.raw],
-        "reasons": [json.dumps(items, ensure_ascii=False) for items in rejected.reasons],
-        "quarantined_at": pd.Timestamp(now_utc()),
-    })
+    frame = pd.DataFrame(
+        {
+            "ledger_id": entry.ledger_id,
+            "line_no": rejected.line_no,
+            "feed": entry.feed,
+            "object_key": entry.object_key,
+            "scope": scope,
+            "raw": [truncate_raw(raw) for raw in rejected.raw],
+            "reasons": [json.dumps(items, ensure_ascii=False) for items in rejected.reasons],
+            "quarantined_at": pd.Timestamp(now_utc()),
+        }
+    )
     insert_frame(conn, "quarantine", frame)
 
 

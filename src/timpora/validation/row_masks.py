@@ -77,11 +77,21 @@ def unexpected_mask(frame: pd.DataFrame, expectation_type: str, kwargs: Mapping[
     elif expectation_type == "expect_column_values_to_not_be_in_set":
         ok = ~values.isin(list(kwargs["value_set"]))
     elif expectation_type == "expect_column_values_to_be_between":
-        ok = _between(values, _bound(kwargs.get("min_value"), column), _bound(kwargs.get("max_value"), column),
-                      bool(kwargs.get("strict_min")), bool(kwargs.get("strict_max")))
+        ok = _between(
+            values,
+            _bound(kwargs.get("min_value"), column),
+            _bound(kwargs.get("max_value"), column),
+            bool(kwargs.get("strict_min")),
+            bool(kwargs.get("strict_max")),
+        )
     elif expectation_type == "expect_column_value_lengths_to_be_between":
-        ok = _between(values.astype(str).str.len(), kwargs.get("min_value"), kwargs.get("max_value"),
-                      bool(kwargs.get("strict_min")), bool(kwargs.get("strict_max")))
+        ok = _between(
+            values.astype(str).str.len(),
+            kwargs.get("min_value"),
+            kwargs.get("max_value"),
+            bool(kwargs.get("strict_min")),
+            bool(kwargs.get("strict_max")),
+        )
     else:
         raise UnsupportedExpectation(expectation_type)
     mask = np.zeros(len(frame), dtype=bool)

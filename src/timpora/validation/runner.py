@@ -110,7 +110,7 @@ class FeedValidator:
         try:
             asset = source.get_asset(feed.value)
         except LookupError:
-            asset = source.add_dataframe_asset(feed.value)
+            asset = source.add_dataframe_asset(feed.value)  # type: ignore[attr-defined]
         try:
             batch_definition = asset.get_batch_definition("whole_batch")
         except (KeyError, ValueError, LookupError):
@@ -180,8 +180,8 @@ class FeedValidator:
                 mask = self._complete_mask(feed, data, spec, parameters)
             if int(mask.sum()) != count:
                 raise ValidationDrift(
-                    f"{feed} expectation {spec['meta']['rule_key']} ({spec['type']}): GX counts {count} unexpected rows, "
-                    f"the row mask {int(mask.sum())}"
+                    f"{feed} expectation {spec['meta']['rule_key']} ({spec['type']}): "
+                    f"GX counts {count} unexpected rows, the row mask {int(mask.sum())}"
                 )
             failed_ids.append(spec["meta"]["rule_key"])
             failed |= mask

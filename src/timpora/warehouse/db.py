@@ -7,18 +7,27 @@ that cannot be written portably; the twin wins on that dialect.
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 import sqlparse
 from sqlalchemy.engine import Connection, Engine
 
 from timpora.config import Settings, get_settings
+
+# Explicit adapters: Python 3.12 deprecates sqlite3's implicit date handling, and ISO text
+# keeps SQLite's ordering of dates equal to time order.
+sqlite3.register_adapter(date, lambda value: value.isoformat())
+sqlite3.register_adapter(datetime, lambda value: value.isoformat(sep=" "))
 
 _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
@@ -97,24 +106,52 @@ def sql_statements(name: str, dialect: str, sql_dir: Path | None = None) -> tupl
     return _statements(path)
 
 
+_BIND = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def _clause(statement: str, params: Mapping[str, Any] | None) -> tuple[sa.TextClause, dict[str, Any]]:
+    """A text clause with the parameters its statement names; lists bind as ``IN`` lists."""
+    names = set(_BIND.findall(statement))
+    wanted = {key: value for key, value in (params or {}).items() if key in names}
+    clause = sa.text(statement)
+    expanding: list[sa.BindParameter[Any]] = [
+        sa.bindparam(key, expanding=True)
+        for key, value in wanted.items()
+        if isinstance(value, list | tuple | set | frozenset)
+    ]
+    if expanding:
+        clause = clause.bindparams(*expanding)
+        wanted = {k: (list(v) if isinstance(v, set | frozenset) else v) for k, v in wanted.items()}
+    return clause, wanted
+
+
 def run_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> list[int]:
     """Run every statement of a SQL file with the same bind parameters; row counts back."""
     counts = []
     for statement in sql_statements(name, conn.dialect.name):
-        clause = sa.text(statement)
-        wanted = {key: value for key, value in (params or {}).items() if f":{key}" in statement}
+        clause, wanted = _clause(statement, params)
         result = conn.execute(clause, wanted)
         counts.append(result.rowcount if result.rowcount is not None else -1)
     return counts
 
 
-def query_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> list[sa.Row[Any]]:
+def query_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> list[Any]:
     """Rows of the single ``SELECT`` in a SQL file."""
     statements = sql_statements(name, conn.dialect.name)
     if len(statements) != 1:
         raise ValueError(f"sql/{name}.sql must hold exactly one statement to be queried")
-    wanted = {key: value for key, value in (params or {}).items() if f":{key}" in statements[0]}
-    return list(conn.execute(sa.text(statements[0]), wanted))
+    clause, wanted = _clause(statements[0], params)
+    return list(conn.execute(clause, wanted))
+
+
+def query_frame(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The single ``SELECT`` of a SQL file as a DataFrame."""
+    statements = sql_statements(name, conn.dialect.name)
+    if len(statements) != 1:
+        raise ValueError(f"sql/{name}.sql must hold exactly one statement to be queried")
+    clause, wanted = _clause(statements[0], params)
+    result = conn.execute(clause, wanted)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -71,7 +71,7 @@ def migrate(engine: Engine, target: int | None = None) -> list[int]:
                 conn.execute(sa.text(statement))
             conn.execute(
                 sa.text("INSERT INTO schema_migration (version, name, applied_at) VALUES (:v, :n, :at)"),
-                {"v": migration.version, "n": migration.name, "at": datetime.now(timezone.utc).replace(tzinfo=None)},
+                {"v": migration.version, "n": migration.name, "at": datetime.now(UTC).replace(tzinfo=None)},
             )
             applied_now.append(migration.version)
     load_reference_data(engine)

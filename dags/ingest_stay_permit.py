@@ -1,0 +1,15 @@
+"""
+### Ingest stay permits (izin tinggal CSV from immigration offices)
+
+Runs when objects land under `stay_permit/` of the landing zone (an Airflow asset event per
+object), or by hand with `{"keys": [...]}` to replay files. Each file is registered in
+the ledger (a byte-identical re-delivery is a no-op), parsed and normalised per FEEDS.md,
+validated with the `stay_permit` Great Expectations suite, its bad rows quarantined with every
+reason, and merged into the warehouse. The last task proves row conservation per file.
+Emits the warehouse asset, which schedules `reconcile`.
+"""
+
+from timpora.feeds.contracts import Feed
+from timpora.orchestration.dags import build_ingest_dag
+
+dag = build_ingest_dag(Feed.STAY_PERMIT, __doc__)

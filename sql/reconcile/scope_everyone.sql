@@ -1,0 +1,13 @@
+-- A full reconcile: everyone the warehouse knows, and everyone a flag names.
+INSERT INTO reconcile_scope (person_key, run_id)
+SELECT person_key, CAST(:run_id AS VARCHAR(40))
+FROM (
+    SELECT passport_key AS person_key FROM guest_stay
+    UNION
+    SELECT passport_key FROM stay_permit
+    UNION
+    SELECT passport_key FROM visa
+    UNION
+    SELECT person_key FROM flag
+) AS everyone
+WHERE NOT EXISTS (SELECT 1 FROM reconcile_scope AS sc WHERE sc.person_key = everyone.person_key);

@@ -1,0 +1,6 @@
+-- The as-of date moved: open stays gained nights, so their guests are re-examined too.
+INSERT INTO reconcile_scope (person_key, run_id)
+SELECT DISTINCT s.passport_key, CAST(:run_id AS VARCHAR(40))
+FROM guest_stay AS s
+WHERE s.status = 'OPEN'
+  AND NOT EXISTS (SELECT 1 FROM reconcile_scope AS sc WHERE sc.person_key = s.passport_key);

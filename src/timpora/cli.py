@@ -1,0 +1,353 @@
+"""``timpora``: the command line of the TIMPORA data platform.
+
+Run ``timpora --help`` for the verbs. Airflow is imported only by the commands that run
+DAGs, after the embedded Airflow configuration is in place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from timpora.config import ConfigError, get_settings, override_environment
+
+app = typer.Typer(
+    help="TIMPORA data platform: visas, stay permits and lodging reports reconciled into flags.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+flags_app = typer.Typer(help="List and export flags.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Rows and files that failed the feed contracts.", no_args_is_help=True)
+db_app = typer.Typer(help="The warehouse schema.", no_args_is_help=True)
+app.add_typer(flags_app, name="flags")
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(db_app, name="db")
+
+# Piped output is not a terminal; Rich would then assume 80 columns and fold every table.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=2)
+
+
+def _parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{value!r} is not a date (YYYY-MM-DD)")
+        raise
+
+
+def _quiet_logs() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("great_expectations", "airflow", "sqlalchemy", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+@app.callback()
+def main() -> None:
+    """Check the configuration once, so a bad variable is reported as such."""
+    try:
+        get_settings()
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+@app.command()
+def generate(
+    day: Annotated[str, typer.Option("--date", help="landing day")] = "2024-10-03",
+    province: Annotated[str, typer.Option(help="Kemendagri province code")] = "16",
+    regency: Annotated[list[str] | None, typer.Option(help="regency/city codes of the lodgings (repeat)")] = None,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same files")] = 7,
+    stays: Annotated[int, typer.Option(help="size knob: number of lodging stays (>= 120)")] = 300,
+    out: Annotated[Path | None, typer.Option(help="landing folder (default: the configured one)")] = None,
+    truth: Annotated[Path | None, typer.Option(help="ground-truth file (default: data/truth/...)")] = None,
+) -> None:
+    """Write one realistic landing day of all three feeds, with planted cases of every rule."""
+    from timpora.generator import generate_day
+
+    settings = get_settings()
+    when = _parse_day(day)
+    landing = out or settings.landing_dir
+    truth_path = truth or settings.data_dir / "truth" / f"ground_truth_{when:%Y%m%d}.json"
+    try:
+        result = generate_day(landing, truth_path, when, province, regency, seed, stays)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    totals = result["totals"]
+    console.print(
+        f"Wrote {len(result['files'])} files under [bold]{landing}[/]: {totals['hotel_events']} hotel "
+        f"events, {totals['permits']} permit rows, {totals['visas']} visa rows."
+    )
+    console.print(
+        f"Ground truth ({len(result['planted'])} planted cases, {len(result['negatives'])} look-alikes): {truth_path}"
+    )
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply pending warehouse migrations and load reference data."""
+    from timpora.warehouse.db import warehouse_engine
+    from timpora.warehouse.migrate import migrate
+
+    applied = migrate(warehouse_engine())
+    console.print(f"Applied migrations: {applied or 'none (up to date)'}")
+
+
+@app.command()
+def demo(
+    stays: Annotated[int, typer.Option(help="size of the generated day")] = 300,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    fresh: Annotated[bool, typer.Option(help="start from an empty data directory")] = False,
+) -> None:
+    """Generate the demo day, run the real DAGs over it with Airflow, and list the flags."""
+    _quiet_logs()
+    import shutil
+
+    from timpora.generator import DEFAULT_DAY, generate_day
+    from timpora.landing.store import landing_store
+    from timpora.runner import prepare_airflow, run_landing
+    from timpora.warehouse.db import warehouse_engine
+    from timpora.warehouse.migrate import migrate
+
+    settings = get_settings()
+    if fresh and settings.data_dir.exists() and settings.environment == "embedded":
+        shutil.rmtree(settings.data_dir)
+    started = time.monotonic()
+    truth_path = settings.data_dir / "truth" / f"ground_truth_{DEFAULT_DAY:%Y%m%d}.json"
+    prefix_day = f"{DEFAULT_DAY:%Y/%m/%d}"
+    store = landing_store(settings)
+    keys = [obj.key for obj in store.list_objects() if f"/{prefix_day}/" in obj.key]
+    if not keys:
+        console.print(f"Generating the demo day {DEFAULT_DAY} (province 16: Kota Palembang, Kota Pagar Alam)…")
+        if settings.landing_backend == "local":
+            generate_day(settings.landing_dir, truth_path, DEFAULT_DAY, seed=seed, stays=stays)
+        else:
+            staging = settings.work_dir / "demo-landing"
+            generate_day(staging, truth_path, DEFAULT_DAY, seed=seed, stays=stays)
+            for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+                store.put_file(path.relative_to(staging).as_posix(), path)
+        keys = [obj.key for obj in store.list_objects() if f"/{prefix_day}/" in obj.key]
+    console.print(f"Landing zone: {store.describe()} ({len(keys)} files)")
+    migrate(warehouse_engine(settings))
+    console.print("Preparing Airflow (metadata database, DAGs)…")
+    prepare_airflow(settings)
+    console.print("Running ingest_visa, ingest_stay_permit, ingest_hotel_guest, then reconcile…")
+    outcome = run_landing(keys, settings)
+    for dag_id, state in outcome.dag_runs:
+        console.print(f"  {dag_id}: {state}")
+    _print_flags(limit=40)
+    _print_next_steps(settings, time.monotonic() - started, truth_path)
+
+
+@app.command()
+def replay(
+    folder: Annotated[Path, typer.Argument(help="a landing folder laid out as <feed>/YYYY/MM/DD/<file>")],
+    day: Annotated[str | None, typer.Option("--date", help="only this landing day (YYYY-MM-DD)")] = None,
+    full: Annotated[bool, typer.Option(help="re-examine everyone in the reconcile")] = False,
+) -> None:
+    """Run the ingest DAGs over your own landing folder, then reconcile (backfill or replay)."""
+    _quiet_logs()
+    from timpora.landing.store import FolderLandingStore
+    from timpora.runner import prepare_airflow, run_landing
+    from timpora.warehouse.db import warehouse_engine
+    from timpora.warehouse.migrate import migrate
+
+    if not folder.is_dir():
+        _fail(f"{folder} is not a folder")
+    settings = override_environment(landing_dir=str(folder.resolve()), landing_backend="local")
+    store = FolderLandingStore(settings.landing_dir)
+    keys = [obj.key for obj in store.list_objects()]
+    if day:
+        wanted = f"/{_parse_day(day):%Y/%m/%d}/"
+        keys = [key for key in keys if wanted in key]
+    if not keys:
+        _fail(f"no files under {folder}" + (f" for {day}" if day else ""))
+    migrate(warehouse_engine(settings))
+    prepare_airflow(settings)
+    outcome = run_landing(keys, settings, full_reconcile=full)
+    for key, why in outcome.skipped_keys.items():
+        err.print(f"[yellow]skipped[/] {key}: {why}")
+    for dag_id, state in outcome.dag_runs:
+        console.print(f"  {dag_id}: {state}")
+    _print_ledger(keys)
+    _print_flags(limit=20)
+
+
+@app.command()
+def reconcile(full: Annotated[bool, typer.Option(help="re-examine everyone")] = False) -> None:
+    """Run the reconcile step directly (without Airflow)."""
+    from timpora.reconcile.engine import reconcile as run
+
+    console.print_json(json.dumps(run(full=full).as_dict()))
+
+
+# --- flags -----------------------------------------------------------------------------------
+
+
+def _print_flags(
+    limit: int | None = 40, rule: str | None = None, status: str | None = None, region: str | None = None
+) -> None:
+    from timpora.flags.queries import list_flags
+
+    frame = list_flags(rule_code=rule, status=status, region_prefix=region)
+    counts = frame.groupby("rule_code").size().to_dict() if len(frame) else {}
+    table = Table(title=f"Flags ({len(frame)}" + (f", showing {min(limit, len(frame))}" if limit else "") + ")")
+    for column in ("flag", "rule", "severity", "priority", "status", "passport", "nat.", "region", "nights", "reports"):
+        table.add_column(column, no_wrap=True)
+    shown = frame.head(limit) if limit else frame
+    for row in shown.itertuples():
+        nights = f"{str(row.first_night)[:10]} → {str(row.last_night)[:10]}" if row.first_night else "-"
+        table.add_row(
+            row.flag_id,
+            row.rule_code,
+            row.severity,
+            str(row.priority),
+            row.status,
+            row.passport_number,
+            row.nationality or "",
+            row.region_code,
+            nights,
+            ", ".join(json.loads(row.report_ids)),
+        )
+    console.print(table)
+    for row in shown.head(5).itertuples():
+        console.print(f"[bold]{row.flag_id}[/] {row.reason_id}\n  [dim]{row.reason_en}[/]")
+    if len(shown) > 5:
+        console.print("[dim]… reasons of the other flags: timpora flags export --format jsonl[/]")
+    if counts:
+        console.print("By rule: " + ", ".join(f"{rule_code} {count}" for rule_code, count in sorted(counts.items())))
+
+
+def _print_next_steps(settings: object, seconds: float, truth_path: Path) -> None:
+    s = get_settings()
+    console.print(f"\n[bold green]Done in {seconds:.0f} s.[/] Where to look next:")
+    console.print("  • every flag as JSON Lines:     timpora flags export --format jsonl --output flags.jsonl")
+    console.print("  • quarantined rows and reasons: timpora quarantine list")
+    console.print(f"  • Great Expectations Data Docs: {s.gx_dir / 'gx/uncommitted/data_docs/local_site/index.html'}")
+    console.print(f"  • the warehouse (SQLite):       {s.warehouse_url.removeprefix('sqlite:///')}")
+    console.print(f"  • what was planted:             {truth_path}")
+    console.print(f"  • Airflow's record of the runs: AIRFLOW_HOME={s.airflow_home} airflow dags list-runs reconcile")
+
+
+@flags_app.command("list")
+def flags_list(
+    rule: Annotated[str | None, typer.Option(help="rule code")] = None,
+    status: Annotated[str | None, typer.Option(help="OPEN, IN_REVIEW, CLOSED, CLEARED, REOPENED")] = None,
+    region: Annotated[str | None, typer.Option(help="region code or province prefix, e.g. 16 or 16.71")] = None,
+    limit: Annotated[int, typer.Option(help="rows to show")] = 50,
+) -> None:
+    """Flags, highest priority first."""
+    _print_flags(limit=limit, rule=rule, status=status, region=region)
+
+
+@flags_app.command("export")
+def flags_export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, json or csv")] = "jsonl",
+    output: Annotated[Path | None, typer.Option(help="file to write (default: standard output)")] = None,
+    rule: Annotated[str | None, typer.Option(help="rule code")] = None,
+    status: Annotated[str | None, typer.Option(help="flag status")] = None,
+    region: Annotated[str | None, typer.Option(help="region code or province prefix")] = None,
+) -> None:
+    """Export flags with their reasons (Bahasa Indonesia and English) and evidence."""
+    from timpora.flags.queries import EXPORT_FORMATS, export_flags, list_flags
+
+    if fmt not in EXPORT_FORMATS:
+        _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
+    text = export_flags(list_flags(rule_code=rule, status=status, region_prefix=region), fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+# --- quarantine and ledger -------------------------------------------------------------------
+
+
+def _print_ledger(keys: list[str] | None = None) -> None:
+    from timpora.ingest.reports import ledger_frame
+
+    frame = ledger_frame(keys)
+    table = Table(title="File ledger")
+    for column in ("file", "status", "read", "loaded", "quarantined", "duplicates", "note"):
+        table.add_column(column, overflow="fold")
+    for row in frame.itertuples():
+        table.add_row(
+            row.object_key,
+            row.status,
+            *(
+                str(v if v == v and v is not None else "-")
+                for v in (row.rows_read, row.rows_loaded, row.rows_quarantined, row.rows_duplicate)
+            ),
+            row.note or "",
+        )
+    console.print(table)
+
+
+@app.command()
+def ledger() -> None:
+    """Every landed file: status and row counts (read = loaded + quarantined + duplicates)."""
+    _print_ledger()
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    file: Annotated[str | None, typer.Option("--file", help="landing key of one file")] = None,
+    limit: Annotated[int, typer.Option(help="rows to show")] = 50,
+) -> None:
+    """Quarantined rows with their reasons, by file."""
+    from timpora.ingest.reports import quarantine_frame
+
+    frame = quarantine_frame(file)
+    table = Table(title=f"Quarantine ({len(frame)} entries)")
+    for column in ("file", "line", "reasons", "raw"):
+        table.add_column(column, overflow="fold")
+    for row in frame.head(limit).itertuples():
+        reasons = "; ".join(
+            f"{r.get('column', r['check'])}: {r['message_en']}" + (f" ({r['value']!r})" if r.get("value") else "")
+            for r in json.loads(row.reasons)
+        )
+        table.add_row(row.object_key, str(row.line_no), reasons, (row.raw or "")[:120])
+    console.print(table)
+
+
+@quarantine_app.command("export")
+def quarantine_export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+    file: Annotated[str | None, typer.Option("--file", help="landing key of one file")] = None,
+    output: Annotated[Path | None, typer.Option(help="file to write (default: standard output)")] = None,
+) -> None:
+    """Export quarantined rows (raw row, every reason) for the upstream system's owners."""
+    from timpora.ingest.reports import export_quarantine, quarantine_frame
+
+    try:
+        text = export_quarantine(quarantine_frame(file), fmt)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Reading flags out: listings and exports for the CLI, the review app and analysts."""

@@ -1,0 +1,126 @@
+"""Task bodies, kept out of DAG files. Each imports its heavy dependencies when it runs.
+
+Only keys, ids and small summaries travel through XCom, never data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def keys_from_events(events: Any, feed_value: str) -> list[str]:
+    """Landing keys carried by triggering asset events (an event's ``extra["payload"]`` or ``extra``).
+
+    Payloads are MinIO/S3 event records or ``{"key": ...}`` objects; both are accepted.
+    """
+    from timpora.landing.events import keys_from_payload
+
+    found: list[str] = []
+    if not events:
+        return found
+    for asset in events:
+        for event in events[asset]:
+            extra = getattr(event, "extra", None) or {}
+            payload = extra.get("payload", extra)
+            found.extend(key for key in keys_from_payload(payload) if key.startswith(feed_value + "/"))
+    return found
+
+
+def collect_keys(feed_value: str, conf: Mapping[str, Any] | None, events: Any) -> list[str]:
+    """What this ingest run should process: keys given by the run's conf, by triggering
+    events, or else every registered file of the feed still waiting (a sweep's work)."""
+    from timpora.config import get_settings
+    from timpora.feeds.contracts import Feed
+    from timpora.ingest.ledger import get_entry, pending_entries
+    from timpora.warehouse.db import warehouse_engine
+    from timpora.warehouse.migrate import migrate
+
+    settings = get_settings()
+    engine = warehouse_engine(settings)
+    migrate(engine)
+    keys = list((conf or {}).get("keys") or [])
+    keys += keys_from_events(events, feed_value)
+    if not keys:
+        with engine.connect() as conn:
+            for ledger_id in pending_entries(conn, Feed(feed_value)):
+                entry = get_entry(conn, ledger_id)
+                if entry is not None:
+                    keys.append(entry.object_key)
+    unique = sorted(set(keys))
+    wrong = [key for key in unique if not key.startswith(feed_value + "/")]
+    if wrong:
+        raise ValueError(f"keys of another feed were sent to ingest_{feed_value}: {wrong[:5]}")
+    log.info("ingest_%s: %d file(s) to process", feed_value, len(unique))
+    return unique
+
+
+def ingest_one(key: str) -> dict[str, Any]:
+    """Register and process one landed file; returns its ledger summary."""
+    from timpora.ingest.pipeline import ingest_key
+
+    result = ingest_key(key)
+    log.info(
+        "%s -> %s (read %d, loaded %d, quarantined %d, duplicates %d)%s",
+        key,
+        result.status,
+        result.rows_read,
+        result.rows_loaded,
+        result.rows_quarantined,
+        result.rows_duplicate,
+        f": {result.note}" if result.note else "",
+    )
+    return result.as_dict()
+
+
+def check_conservation(results: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Re-read each processed file's ledger entry: rows read must equal loaded + quarantined
+    + exact duplicates. A mismatch fails the task loudly."""
+    from timpora.config import get_settings
+    from timpora.ingest.ledger import get_entry
+    from timpora.warehouse.db import warehouse_engine
+
+    totals = {"files": 0, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_duplicate": 0}
+    broken = []
+    with warehouse_engine(get_settings()).connect() as conn:
+        for result in results:
+            entry = get_entry(conn, result["ledger_id"])
+            if entry is None or entry.status == "REGISTERED":
+                broken.append(f"{result['object_key']}: not processed (ledger {result['ledger_id']})")
+                continue
+            read = entry.rows_read or 0
+            accounted = (entry.rows_loaded or 0) + (entry.rows_quarantined or 0) + (entry.rows_duplicate or 0)
+            if read != accounted:
+                broken.append(f"{entry.object_key}: read {read}, accounted for {accounted}")
+            totals["files"] += 1
+            totals["rows_read"] += read
+            totals["rows_loaded"] += entry.rows_loaded or 0
+            totals["rows_quarantined"] += entry.rows_quarantined or 0
+            totals["rows_duplicate"] += entry.rows_duplicate or 0
+    if broken:
+        raise RuntimeError("row conservation broken: " + "; ".join(broken))
+    log.info("conservation holds: %s", totals)
+    return totals
+
+
+def run_reconcile(run_id: str, full: bool = False) -> dict[str, Any]:
+    """Link, run the rules, publish and clear flags (one transaction)."""
+    from timpora.reconcile.engine import reconcile
+    from timpora.warehouse.db import warehouse_engine
+    from timpora.warehouse.migrate import migrate
+
+    migrate(warehouse_engine())
+    summary = reconcile(run_id=run_id, full=full)
+    return summary.as_dict()
+
+
+def flag_overview() -> dict[str, int]:
+    """Open flags per rule after the run, for the task log and the demo."""
+    from timpora.flags.queries import open_flag_counts
+
+    counts = open_flag_counts()
+    log.info("open flags by rule: %s", counts)
+    return counts

@@ -1,0 +1,149 @@
+"""Rule configuration (``config/rules.yaml``), validated on load.
+
+A mistake in the file (an unknown key, a negative threshold, a window that ends before
+it starts) stops the reconcile run with a message that names the key, never a silent
+default.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from timpora.config import get_settings
+
+
+class RuleCode(StrEnum):
+    """The stable rule codes of DESIGN.md."""
+
+    NO_VALID_PERMIT = "NO_VALID_PERMIT"
+    OVERSTAY = "OVERSTAY"
+    IDENTITY_MISMATCH = "IDENTITY_MISMATCH"
+    PURPOSE_MISMATCH = "PURPOSE_MISMATCH"
+    REGION_MISMATCH = "REGION_MISMATCH"
+    CONCURRENT_STAY = "CONCURRENT_STAY"
+    LATE_REPORT = "LATE_REPORT"
+    DOCUMENT_INVALID = "DOCUMENT_INVALID"
+
+
+class Severity(StrEnum):
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    LOW = "LOW"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleSettings(_Strict):
+    severity: Severity
+    enabled: bool = True
+
+
+class Thresholds(_Strict):
+    late_report_hours: Annotated[int, Field(gt=0, le=24 * 30)] = 24
+    region_mismatch_nights: Annotated[int, Field(gt=0, le=3650)] = 30
+
+
+class LinkingSettings(_Strict):
+    accept_score: Annotated[float, Field(gt=0, le=1)] = 0.80
+    name_similarity_min: Annotated[float, Field(gt=0, le=1)] = 0.72
+
+
+class PrioritySettings(_Strict):
+    severity_points: dict[Severity, Annotated[int, Field(ge=0)]]
+    age_points_per_day: Annotated[int, Field(ge=0)] = 2
+    age_points_max: Annotated[int, Field(ge=0)] = 60
+
+    @field_validator("severity_points")
+    @classmethod
+    def _every_severity(cls, value: dict[Severity, int]) -> dict[Severity, int]:
+        missing = [s.value for s in Severity if s not in value]
+        if missing:
+            raise ValueError(f"severity_points lacks {', '.join(missing)}")
+        return value
+
+
+class MonitoringWindow(_Strict):
+    """A period and set of regions under closer watch (e.g. an election)."""
+
+    name: str
+    region_prefixes: list[Annotated[str, Field(pattern=r"^\d{2}(\.\d{2})?$")]]
+    date_from: date
+    date_until: date
+    priority_boost: Annotated[int, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MonitoringWindow:
+        if self.date_until < self.date_from:
+            raise ValueError(f"window {self.name!r} ends ({self.date_until}) before it starts ({self.date_from})")
+        if not self.region_prefixes:
+            raise ValueError(f"window {self.name!r} names no region")
+        return self
+
+    def covers_region(self, region_code: str) -> bool:
+        return any(region_code == p or region_code.startswith(p + ".") for p in self.region_prefixes)
+
+
+class RulesConfig(_Strict):
+    version: Annotated[str, Field(min_length=1, max_length=20)]
+    rules: dict[RuleCode, RuleSettings]
+    thresholds: Thresholds = Thresholds()
+    linking: LinkingSettings = LinkingSettings()
+    priority: PrioritySettings
+    monitoring_windows: list[MonitoringWindow] = []
+
+    @field_validator("rules")
+    @classmethod
+    def _every_rule(cls, value: dict[RuleCode, RuleSettings]) -> dict[RuleCode, RuleSettings]:
+        missing = [code.value for code in RuleCode if code not in value]
+        if missing:
+            raise ValueError(f"rules lacks {', '.join(missing)}")
+        return value
+
+    def enabled(self, code: RuleCode) -> bool:
+        return self.rules[code].enabled
+
+    def severity(self, code: RuleCode) -> Severity:
+        return self.rules[code].severity
+
+
+class RulesConfigError(ValueError):
+    """The rule configuration file is invalid; the message says where."""
+
+
+def parse_rules_config(text: str, source: str = "rules.yaml") -> RulesConfig:
+    """Validate YAML text as a rule configuration."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RulesConfigError(f"{source} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise RulesConfigError(f"{source} must be a mapping at the top level")
+    try:
+        return RulesConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or '(top)'}: {error['msg']}" for error in exc.errors()
+        )
+        raise RulesConfigError(f"{source} is invalid: {problems}") from None
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, mtime: float) -> RulesConfig:
+    return parse_rules_config(path.read_text(encoding="utf-8"), str(path))
+
+
+def load_rules_config(path: Path | None = None) -> RulesConfig:
+    """The configured rule file, re-read when it changes."""
+    path = path or get_settings().rules_config
+    if not path.is_file():
+        raise RulesConfigError(f"rule configuration {path} does not exist")
+    return _load(path, path.stat().st_mtime)

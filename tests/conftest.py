@@ -1,0 +1,138 @@
+"""Test setup: real SQLite and PostgreSQL warehouses, a real Airflow metadata database.
+
+The environment is set here, at import time, before anything imports Airflow (which
+reads its configuration once). Every test that takes the ``warehouse`` fixture runs twice,
+once per database; each run gets a fresh, migrated database of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="timpora-tests-"))
+os.environ["TIMPORA_DATA_DIR"] = str(SESSION_DIR / "data")
+os.environ["TIMPORA_AIRFLOW_HOME"] = str(SESSION_DIR / "airflow")
+os.environ.pop("TIMPORA_WAREHOUSE_URL", None)
+os.environ.pop("TIMPORA_S3_ENDPOINT", None)
+os.environ["TIMPORA_CHUNK_ROWS"] = "5000"
+# One GX context for the session: creating one costs about a second.
+os.environ["TIMPORA_GX_DIR"] = str(SESSION_DIR / "gx")
+
+from timpora.config import apply_airflow_environment, get_settings, override_environment  # noqa: E402
+
+apply_airflow_environment(get_settings())
+
+PG_ADMIN_URL = os.environ.get("TIMPORA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLES = REPO.parent / "shared" / "samples" / "landing"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """An Airflow metadata database (SQLite) migrated once per session."""
+    home = get_settings().airflow_home
+    home.mkdir(parents=True, exist_ok=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return home
+
+
+def _admin_engine():  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    return sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A migrated PostgreSQL database that each test clones (cloning beats migrating)."""
+    import sqlalchemy as sa
+
+    from timpora.warehouse.db import dispose_engines, engine_for_url
+    from timpora.warehouse.migrate import migrate
+
+    name = f"timpora_tpl_{uuid.uuid4().hex[:8]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    migrate(engine_for_url(url))
+    dispose_engines()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Point the settings at a fresh, migrated warehouse of each kind; yields its dialect."""
+    import sqlalchemy as sa
+
+    from timpora.warehouse.db import dispose_engines, warehouse_engine
+    from timpora.warehouse.migrate import migrate
+
+    data_dir = tmp_path / "data"
+    if request.param == "sqlite":
+        override_environment(
+            data_dir=str(data_dir),
+            warehouse_url=f"sqlite:///{tmp_path / 'warehouse.db'}",
+            landing_dir=str(tmp_path / "landing"),
+        )
+        migrate(warehouse_engine())
+        yield "sqlite"
+    else:
+        template = request.getfixturevalue("pg_template")
+        name = f"timpora_t_{uuid.uuid4().hex[:10]}"
+        admin = _admin_engine()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        override_environment(
+            data_dir=str(data_dir),
+            warehouse_url=PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name,
+            landing_dir=str(tmp_path / "landing"),
+        )
+        yield "postgresql"
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    dispose_engines()
+    override_environment(data_dir=str(SESSION_DIR / "data"), warehouse_url=None, landing_dir=None)
+
+
+@pytest.fixture
+def landing(warehouse: str) -> Path:
+    """The (empty) landing folder of the current warehouse's settings."""
+    path = get_settings().landing_dir
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def copy_samples(target: Path) -> list[str]:
+    """The shared sample landing day, copied under ``target``; returns its keys."""
+    keys = []
+    for path in sorted(SAMPLES.rglob("*")):
+        if path.is_file():
+            key = path.relative_to(SAMPLES).as_posix()
+            destination = target / key
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+            keys.append(key)
+    return keys
