@@ -19,13 +19,15 @@ def test_embedded_defaults(tmp_path: Path) -> None:
 
 
 def test_production_settings(tmp_path: Path) -> None:
-    settings = settings_from_environ({
-        "TIMPORA_DATA_DIR": str(tmp_path),
-        "TIMPORA_WAREHOUSE_URL": "postgresql://timpora:secret@warehouse:5432/timpora",
-        "TIMPORA_S3_ENDPOINT": "http://minio:9000",
-        "TIMPORA_S3_ACCESS_KEY": "access",
-        "TIMPORA_S3_SECRET_KEY": "secret",
-    })
+    settings = settings_from_environ(
+        {
+            "TIMPORA_DATA_DIR": str(tmp_path),
+            "TIMPORA_WAREHOUSE_URL": "postgresql://timpora:secret@warehouse:5432/timpora",
+            "TIMPORA_S3_ENDPOINT": "http://minio:9000",
+            "TIMPORA_S3_ACCESS_KEY": "access",
+            "TIMPORA_S3_SECRET_KEY": "secret",
+        }
+    )
     assert settings.environment == "production"
     assert settings.warehouse_url.startswith("postgresql+psycopg://")
     assert settings.landing_backend == "s3"

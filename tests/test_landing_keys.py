@@ -37,10 +37,16 @@ def test_minio_event_record_keys_are_url_decoded() -> None:
     payload = {
         "EventName": "s3:ObjectCreated:Put",
         "Key": "landing/hotel_guest/2024/10/03/LDG-167101_a b.csv",
-        "Records": [{
-            "eventName": "s3:ObjectCreated:Put",
-            "s3": {"bucket": {"name": "landing"}, "object": {"key": "hotel_guest%2F2024%2F10%2F03%2FLDG-167101_a+b.csv"}},
-        }, {"eventName": "s3:ObjectRemoved:Delete", "s3": {"object": {"key": "visa%2Fx.jsonl"}}}],
+        "Records": [
+            {
+                "eventName": "s3:ObjectCreated:Put",
+                "s3": {
+                    "bucket": {"name": "landing"},
+                    "object": {"key": "hotel_guest%2F2024%2F10%2F03%2FLDG-167101_a+b.csv"},
+                },
+            },
+            {"eventName": "s3:ObjectRemoved:Delete", "s3": {"object": {"key": "visa%2Fx.jsonl"}}},
+        ],
     }
     assert keys_from_payload(payload) == ["hotel_guest/2024/10/03/LDG-167101_a b.csv"]
     assert keys_from_payload('{"key": "visa/2024/10/03/a.jsonl"}') == ["visa/2024/10/03/a.jsonl"]

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import sqlalchemy as sa
-
 from tests.conftest import copy_samples
+
 from timpora.config import get_settings
 from timpora.flags.queries import export_flags, list_flags
 from timpora.ingest.pipeline import ingest_keys
@@ -24,8 +24,9 @@ def test_sample_day_loads_and_folds(warehouse: str, landing: Path) -> None:
     assert all(r.rows_read == r.rows_loaded and r.rows_quarantined == 0 for r in results)
     with warehouse_engine(get_settings()).connect() as conn:
         stays = {row.report_id: row for row in conn.execute(sa.text("SELECT * FROM guest_stay"))}
-        permit = conn.execute(sa.text(
-            "SELECT record_version, valid_until FROM stay_permit WHERE permit_number = 'ITAS-2402-0077'")).one()
+        permit = conn.execute(
+            sa.text("SELECT record_version, valid_until FROM stay_permit WHERE permit_number = 'ITAS-2402-0077'")
+        ).one()
         visa = conn.execute(sa.text("SELECT surname FROM visa WHERE visa_number = 'V5529017730'")).scalar_one()
     # A correction replaced the room; the check-out carried over; the check-in report time is kept.
     assert stays["LDG-167101-00913"].room == "1210" and stays["LDG-167101-00913"].status == "OPEN"
@@ -55,18 +56,34 @@ def test_flag_export_carries_every_field(warehouse: str, landing: Path) -> None:
     # A guest without any permit, added to the sample lodging file.
     path = landing / "hotel_guest/2024/10/03/LDG-167101_20241003T1200.csv"
     text = path.read_text(encoding="utf-8-sig")
-    extra = ("LDG-167101-00999;CHECK_IN;LDG-167101;Hotel Sriwijaya Palembang;16.71;=HYPERLINK(\"x\");Ann;P;"
-             "01/02/1990;GBR;123456789;01/01/2030;02/10/2024 14:00;;301;tourist;liburan;02/10/2024 15:00;;\n"
-             "LDG-167101-01000;CHECK_IN;LDG-167101;Hotel Sriwijaya Palembang;16.71;Smith;Ann;P;"
-             "01/02/1990;GBR;123456789;01/01/2030;02/10/2024 14:00;;301;tourist;liburan;02/10/2024 15:00;;\n")
+    extra = (
+        'LDG-167101-00999;CHECK_IN;LDG-167101;Hotel Sriwijaya Palembang;16.71;=HYPERLINK("x");Ann;P;'
+        "01/02/1990;GBR;123456789;01/01/2030;02/10/2024 14:00;;301;tourist;liburan;02/10/2024 15:00;;\n"
+        "LDG-167101-01000;CHECK_IN;LDG-167101;Hotel Sriwijaya Palembang;16.71;Smith;Ann;P;"
+        "01/02/1990;GBR;123456789;01/01/2030;02/10/2024 14:00;;301;tourist;liburan;02/10/2024 15:00;;\n"
+    )
     path.write_text(text + extra, encoding="utf-8")
     ingest_keys(keys)
     reconcile()
     frame = list_flags(rule_code="NO_VALID_PERMIT")
     assert len(frame) == 1
     record = json.loads(export_flags(frame, "jsonl").splitlines()[0])
-    for field in ("flag_id", "rule_code", "severity", "status", "passport_number", "nationality", "report_ids",
-                  "lodging_id", "region_code", "first_night", "last_night", "reason_id", "reason_en", "evidence"):
+    for field in (
+        "flag_id",
+        "rule_code",
+        "severity",
+        "status",
+        "passport_number",
+        "nationality",
+        "report_ids",
+        "lodging_id",
+        "region_code",
+        "first_night",
+        "last_night",
+        "reason_id",
+        "reason_en",
+        "evidence",
+    ):
         assert record[field] not in (None, "", []), field
     assert record["report_ids"] == ["LDG-167101-01000"]
     assert (record["first_night"], record["last_night"], record["night_count"]) == ("2024-10-02", "2024-10-03", 2)

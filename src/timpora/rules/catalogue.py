@@ -140,11 +140,15 @@ def _stay_evidence(cases: pd.DataFrame) -> dict[str, Any]:
 
 
 def _nights_phrase(cases: pd.DataFrame, language: str) -> pd.Series:
+    """``3 malam (30 Sep 2024 s.d. 2 Okt 2024)``, or ``1 malam (3 Okt 2024)`` for a single night."""
     count = cases["night_count"].astype("Int64").astype("string")
     first, last = tx.day_text(cases["first_night"], language), tx.day_text(cases["last_night"], language)
+    single = first == last
     if language == "id":
-        return count + " malam (" + first + " s.d. " + last + ")"
-    return count + " night(s) (" + first + " to " + last + ")"
+        span = ("(" + first + " s.d. " + last + ")").where(~single, "(" + first + ")")
+        return count + " malam " + span
+    span = ("(" + first + " to " + last + ")").where(~single, "(" + first + ")")
+    return count + " night(s) " + span
 
 
 def describe_no_valid_permit(cases: pd.DataFrame, ctx: RuleContext) -> dict[str, Any]:
