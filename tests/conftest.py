@@ -34,7 +34,8 @@ apply_airflow_environment(get_settings())
 PG_ADMIN_URL = os.environ.get("TIMPORA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-SAMPLES = REPO.parent / "shared" / "samples" / "landing"
+# The shared sample landing day (FEEDS.md formats, with what a correct platform makes of it).
+SAMPLES = DATA / "samples" / "landing"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -135,4 +136,5 @@ def copy_samples(target: Path) -> list[str]:
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)
             keys.append(key)
+    assert len(keys) == 4, f"the sample landing day is missing under {SAMPLES}"
     return keys
