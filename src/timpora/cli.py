@@ -34,7 +34,7 @@ app.add_typer(db_app, name="db")
 
 # Piped output is not a terminal; Rich would then assume 80 columns and fold every table.
 console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str) -> None:
