@@ -15,7 +15,7 @@ def test_embedded_defaults(tmp_path: Path) -> None:
     assert settings.warehouse_url == f"sqlite:///{tmp_path / 'warehouse.db'}"
     assert settings.landing_backend == "local" and settings.landing_dir == tmp_path / "landing"
     assert settings.airflow_db_url.startswith("sqlite:///") and settings.airflow_home == tmp_path / "airflow"
-    assert (settings.sql_dir / "migrations").is_dir() and (settings.expectations_dir / "visa.json").is_file()
+    assert (settings.sql_dir / "migrations").is_dir() and (settings.expectations_dir / "suites" / "visa.json").is_file()
 
 
 def test_production_settings(tmp_path: Path) -> None:

@@ -58,7 +58,8 @@ def transliterate(name: str) -> str:
         if char in _TRANSLITERATION:
             out.append(_TRANSLITERATION[char])
             continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        # Upper-case after decomposing: compatibility letters (𝙖, ｂ) decompose to lower case.
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)).upper()
         if base.isascii() and base.isalpha():
             out.append(base)
         elif char in " -":

@@ -24,7 +24,7 @@ from timpora.feeds.contracts import (
     Feed,
     LandingKey,
 )
-from timpora.feeds.reading import FileRejected, LineChunk, detect_encoding, iter_line_chunks
+from timpora.feeds.reading import FileRejected, LineChunk, detect_encoding, iter_line_chunks, iter_text_lines
 from timpora.feeds.structure import Rejected, parse_header, reason, split_records
 from timpora.reference import regions
 
@@ -164,7 +164,11 @@ def _read_delimited(
 
 def iter_raw_lines(path: Path, encoding: str | None, chunk_rows: int) -> Iterator[LineChunk]:
     """Lines of a rejected file, decoded as well as possible, for whole-file quarantine."""
-    yield from iter_line_chunks(path, encoding or "latin-1", chunk_rows)
+    if encoding in ("utf-16", "utf-32"):
+        yield from iter_text_lines(path, encoding, chunk_rows)
+    else:
+        # Latin-1 maps every byte to a character: nothing of an undecodable file is lost.
+        yield from iter_line_chunks(path, encoding or "latin-1", chunk_rows)
 
 
 # --- hotel_guest --------------------------------------------------------------------------
@@ -182,6 +186,8 @@ def normalise_hotel_guest(records: pd.DataFrame) -> pd.DataFrame:
     out["line_no"] = records["line_no"].astype("int64")
     out["raw"] = records["raw"]
     out["report_id"] = nz.clean_text(records["report_id"]).str.upper()
+    # The lodging part of <lodging_id>-<seq>, so the suite can compare it with lodging_id.
+    out["report_lodging_id"] = out["report_id"].str.replace(r"-\d+$", "", regex=True)
     out["event"] = nz.clean_text(records["event"]).str.upper()
     out["lodging_id"] = nz.clean_text(records["lodging_id"]).str.upper()
     out["lodging_name"] = nz.clean_text(records["lodging_name"])
@@ -332,7 +338,8 @@ def _parse_visa_chunk(chunk: LineChunk) -> ParsedBatch:
         objects.append(value)
         kept_numbers.append(line_no)
         kept_texts.append(text)
-    frame = pd.DataFrame.from_records(objects, columns=VISA_FIELDS) if objects else pd.DataFrame(columns=VISA_FIELDS)
+    # dtype=object keeps each JSON value as parsed: no 1 -> 1.0 when a column also holds 1.5.
+    frame = pd.DataFrame(objects, columns=VISA_FIELDS, dtype=object)
     frame["line_no"] = pd.Series(kept_numbers, dtype="int64")
     frame["raw"] = pd.Series(kept_texts, dtype=object)
     return ParsedBatch(normalise_visa(frame), rejected, blank)

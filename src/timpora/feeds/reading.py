@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +31,16 @@ _CP1252_UNDEFINED = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
 
 
 class FileRejected(Exception):
-    """The whole file cannot be read as text; ``reason`` says why, for the ledger."""
+    """The whole file cannot be read as the contract says; ``reason`` says why, for the ledger.
 
-    def __init__(self, reason: str) -> None:
+    ``readable_as`` names an encoding the bytes *can* be read in (UTF-16 with its BOM, say),
+    so the quarantine can still keep each line as readable text.
+    """
+
+    def __init__(self, reason: str, readable_as: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.readable_as = readable_as
 
 
 @dataclass
@@ -85,7 +92,7 @@ def detect_encoding(path: Path) -> str:
                     decoder.decode(b"", final=True)
                 except UnicodeDecodeError:
                     utf8_ok = False
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise FileRejected(f"the file cannot be read: {exc}") from None
     if total == 0:
         raise FileRejected("the file is empty (0 bytes): not even a header row")
@@ -98,9 +105,29 @@ def detect_encoding(path: Path) -> str:
 
 def _reject_foreign_boms(head: bytes) -> None:
     if head.startswith(_UTF32_BOMS):
-        raise FileRejected("the file is UTF-32 encoded; the contract allows UTF-8 or Windows-1252")
+        raise FileRejected("the file is UTF-32 encoded; the contract allows UTF-8 or Windows-1252", "utf-32")
     if head.startswith(_UTF16_BOMS):
-        raise FileRejected("the file is UTF-16 encoded; the contract allows UTF-8 or Windows-1252")
+        raise FileRejected("the file is UTF-16 encoded; the contract allows UTF-8 or Windows-1252", "utf-16")
+
+
+def iter_text_lines(path: Path, encoding: str, max_lines: int) -> Iterator[LineChunk]:
+    """Lines of a file in a multi-byte encoding (UTF-16/32), streamed by the text layer."""
+    chunk = LineChunk(first_line_no=1, lines=[])
+    line_no = 0
+    with io.TextIOWrapper(open_binary(path), encoding=encoding, errors="replace", newline=None) as handle:
+        for line in handle:
+            line_no += 1
+            text = line.rstrip("\r\n")
+            if len(text) > MAX_LINE_BYTES:
+                chunk.lines.append("")
+                chunk.oversize[line_no] = (len(text), text[:EVIDENCE_BYTES])
+            else:
+                chunk.lines.append(text)
+            if len(chunk.lines) >= max_lines:
+                yield chunk
+                chunk = LineChunk(first_line_no=line_no + 1, lines=[])
+    if chunk.lines:
+        yield chunk
 
 
 def iter_line_chunks(path: Path, encoding: str, max_lines: int) -> Iterator[LineChunk]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
@@ -186,7 +187,7 @@ def process_entry(entry: LedgerEntry, path: Path, settings: Settings) -> IngestR
         except FileRejected as rejection:
             with transaction(engine) as conn:
                 run_sql(conn, "ingest/clear_attempt", {"ledger_id": entry.ledger_id})
-            return _reject_file(entry, path, settings, rejection.reason)
+            return _reject_file(entry, path, settings, rejection)
 
 
 def _process(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult:
@@ -265,13 +266,14 @@ def _process(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult
     )
 
 
-def _reject_file(entry: LedgerEntry, path: Path, settings: Settings, why: str) -> IngestResult:
+def _reject_file(entry: LedgerEntry, path: Path, settings: Settings, rejection: FileRejected) -> IngestResult:
     """Quarantine every line of a file that cannot be read as the contract says."""
+    why = rejection.reason
     engine = warehouse_engine(settings)
     file_reason = reason("file", f"file rejected: {why}", f"berkas ditolak: {why}")
     rows_read = 0
     try:
-        encoding = None if "neither UTF-8" in why else _guess_encoding(path)
+        encoding = rejection.readable_as or _guess_encoding(path)
         for chunk in iter_raw_lines(path, encoding, settings.chunk_rows):
             rejected = Rejected()
             for offset, line in enumerate(chunk.lines):
@@ -282,7 +284,7 @@ def _reject_file(entry: LedgerEntry, path: Path, settings: Settings, why: str) -
             rows_read += len(rejected)
             with transaction(engine) as conn:
                 _insert_quarantine(conn, entry, rejected, scope="row")
-    except (OSError, EOFError) as exc:  # an unreadable gzip stream, for instance
+    except (OSError, EOFError, zlib.error) as exc:  # an unreadable gzip stream, for instance
         log.warning("%s: lines of a rejected file could not be listed: %s", entry.object_key, exc)
     with transaction(engine) as conn:
         summary = Rejected()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ class ValidationOutcome:
 
 def load_suite_json(expectations_dir: Path, feed: Feed) -> dict[str, Any]:
     """A feed's committed suite, as GX JSON."""
-    path = expectations_dir / f"{feed.value}.json"
+    path = expectations_dir / "suites" / f"{feed.value}.json"
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
@@ -152,41 +152,15 @@ class FeedValidator:
     def _row_verdicts(
         self, feed: Feed, data: pd.DataFrame, suite_result: Any, parameters: Mapping[str, Any], run_name: str
     ) -> ValidationOutcome:
-        # GX assigns its own ids when a suite is first added, so results are matched to
-        # the committed suite by the stable ``meta.rule_key`` every expectation carries.
-        by_key = {exp["meta"]["rule_key"]: exp for exp in self._suites[feed]["expectations"]}
-        failed = np.zeros(len(data), dtype=bool)
-        per_row: dict[int, list[dict[str, Any]]] = {}
-        failed_ids: list[str] = []
-        for item in suite_result.results:
-            config = item.expectation_config
-            info = item.exception_info or {}
-            if info.get("raised_exception") or any(
-                isinstance(v, dict) and v.get("raised_exception") for v in info.values()
-            ):
-                raise SuiteError(f"{feed} suite expectation {config.id} ({config.type}) raised in GX: {info}")
-            count = int((item.result or {}).get("unexpected_count") or 0)
-            if item.success and count == 0:
-                continue
-            if config.type in ("expect_table_columns_to_match_set", "expect_column_to_exist"):
-                raise SuiteError(f"{feed} batch lacks columns the suite expects ({config.type})")
-            spec = by_key.get(str((config.meta or {}).get("rule_key")))
-            if spec is None:
-                raise SuiteError(f"GX reported expectation {config.id} without a rule_key of {feed}.json")
-            kwargs = resolve_parameters(spec["kwargs"], parameters)
-            try:
-                mask = unexpected_mask(data, spec["type"], kwargs)
-            except UnsupportedExpectation:
-                mask = self._complete_mask(feed, data, spec, parameters)
-            if int(mask.sum()) != count:
-                raise ValidationDrift(
-                    f"{feed} expectation {spec['meta']['rule_key']} ({spec['type']}): "
-                    f"GX counts {count} unexpected rows, the row mask {int(mask.sum())}"
-                )
-            failed_ids.append(spec["meta"]["rule_key"])
-            failed |= mask
-            self._add_reasons(per_row, data, spec, kwargs, mask)
-        return ValidationOutcome(failed, per_row, len(data), failed_ids, run_name)
+        return row_verdicts(
+            feed.value,
+            self._suites[feed]["expectations"],
+            data,
+            suite_result,
+            parameters,
+            run_name,
+            fallback=lambda spec: self._complete_mask(feed, data, spec, parameters),
+        )
 
     def _complete_mask(
         self, feed: Feed, data: pd.DataFrame, spec: dict[str, Any], parameters: Mapping[str, Any]
@@ -208,32 +182,85 @@ class FeedValidator:
         mask[list((result.result or {}).get("unexpected_index_list") or [])] = True
         return mask
 
-    @staticmethod
-    def _add_reasons(
-        per_row: dict[int, list[dict[str, Any]]],
-        data: pd.DataFrame,
-        spec: dict[str, Any],
-        kwargs: Mapping[str, Any],
-        mask: np.ndarray,
-    ) -> None:
-        meta = spec.get("meta", {})
-        column = kwargs.get("column") or kwargs.get("column_A")
-        shown = meta.get("raw_column") or column
-        positions = np.flatnonzero(mask)
-        values = data[shown].iloc[positions] if shown in data.columns else pd.Series([None] * len(positions))
-        base = {
-            "check": spec["type"],
-            "expectation": meta.get("rule_key", spec["id"]),
-            "column": column,
-            "message_en": meta.get("reason_en", spec["type"]),
-            "message_id": meta.get("reason_id", spec["type"]),
-        }
-        for position, value in zip(positions.tolist(), values.tolist(), strict=True):
-            item = dict(base)
-            if value is not None and not (isinstance(value, float) and np.isnan(value)):
-                text = str(value)
-                item["value"] = text if len(text) <= 200 else text[:200] + "…"
-            per_row.setdefault(position, []).append(item)
+
+def row_verdicts(
+    label: str,
+    expectations: list[dict[str, Any]],
+    data: pd.DataFrame,
+    suite_result: Any,
+    parameters: Mapping[str, Any],
+    run_name: str = "",
+    fallback: Callable[[dict[str, Any]], np.ndarray] | None = None,
+) -> ValidationOutcome:
+    """Per-row verdicts from a GX ``SUMMARY`` result: rows behind each failure, with reasons.
+
+    Only expectations GX reports unexpected rows for are masked, and each mask must count
+    exactly what GX counted.
+    """
+    # GX assigns its own ids when a suite is first added, so results are matched to
+    # the committed suite by the stable ``meta.rule_key`` every expectation carries.
+    by_key = {exp["meta"]["rule_key"]: exp for exp in expectations}
+    failed = np.zeros(len(data), dtype=bool)
+    per_row: dict[int, list[dict[str, Any]]] = {}
+    failed_ids: list[str] = []
+    for item in suite_result.results:
+        config = item.expectation_config
+        info = item.exception_info or {}
+        if info.get("raised_exception") or any(
+            isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+        ):
+            raise SuiteError(f"{label} suite expectation {config.id} ({config.type}) raised in GX: {info}")
+        count = int((item.result or {}).get("unexpected_count") or 0)
+        if item.success and count == 0:
+            continue
+        if config.type in ("expect_table_columns_to_match_set", "expect_column_to_exist"):
+            raise SuiteError(f"{label} batch lacks columns the suite expects ({config.type})")
+        spec = by_key.get(str((config.meta or {}).get("rule_key")))
+        if spec is None:
+            raise SuiteError(f"GX reported expectation {config.id} without a rule_key of the {label} suite")
+        kwargs = resolve_parameters(spec["kwargs"], parameters)
+        try:
+            mask = unexpected_mask(data, spec["type"], kwargs)
+        except UnsupportedExpectation:
+            if fallback is None:
+                raise
+            mask = fallback(spec)
+        if int(mask.sum()) != count:
+            raise ValidationDrift(
+                f"{label} expectation {spec['meta']['rule_key']} ({spec['type']}): "
+                f"GX counts {count} unexpected rows, the row mask {int(mask.sum())}"
+            )
+        failed_ids.append(spec["meta"]["rule_key"])
+        failed |= mask
+        _add_reasons(per_row, data, spec, kwargs, mask)
+    return ValidationOutcome(failed, per_row, len(data), failed_ids, run_name)
+
+
+def _add_reasons(
+    per_row: dict[int, list[dict[str, Any]]],
+    data: pd.DataFrame,
+    spec: dict[str, Any],
+    kwargs: Mapping[str, Any],
+    mask: np.ndarray,
+) -> None:
+    meta = spec.get("meta", {})
+    column = kwargs.get("column") or kwargs.get("column_A")
+    shown = meta.get("raw_column") or column
+    positions = np.flatnonzero(mask)
+    values = data[shown].iloc[positions] if shown in data.columns else pd.Series([None] * len(positions))
+    base = {
+        "check": spec["type"],
+        "expectation": meta.get("rule_key", spec["id"]),
+        "column": column,
+        "message_en": meta.get("reason_en", spec["type"]),
+        "message_id": meta.get("reason_id", spec["type"]),
+    }
+    for position, value in zip(positions.tolist(), values.tolist(), strict=True):
+        item = dict(base)
+        if value is not None and not (isinstance(value, float) and np.isnan(value)):
+            text = str(value)
+            item["value"] = text if len(text) <= 200 else text[:200] + "…"
+        per_row.setdefault(position, []).append(item)
 
 
 _VALIDATORS: dict[tuple[Path, Path, bool], FeedValidator] = {}

@@ -1,0 +1,157 @@
+"""The GX suites: a real file context, complete metadata, and row masks that agree with GX."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from tests.conftest import SAMPLES
+from tests.test_bad_inputs import guest_line, permit_line, visa_line
+from timpora.config import get_settings
+from timpora.feeds.contracts import HOTEL_GUEST_COLUMNS, STAY_PERMIT_COLUMNS, Feed, parse_landing_key
+from timpora.feeds.parsing import FileReadState, read_feed_file
+from timpora.ingest.pipeline import validation_parameters
+from timpora.validation import runner as validation
+from timpora.validation.row_masks import resolve_parameters, unexpected_mask
+
+EXPECTATIONS = Path(__file__).resolve().parent.parent / "expectations"
+
+
+def suite(feed: Feed) -> dict[str, Any]:
+    return validation.load_suite_json(EXPECTATIONS, feed)
+
+
+def test_expectations_folder_is_a_gx_file_context(tmp_path: Path) -> None:
+    import great_expectations as gx
+
+    shutil.copytree(EXPECTATIONS, tmp_path / "expectations")
+    context = gx.get_context(mode="file", context_root_dir=str(tmp_path / "expectations"))
+    for feed in Feed:
+        loaded = context.suites.get(feed.value)
+        assert len(loaded.expectations) == len(suite(feed)["expectations"]) > 30
+
+
+@pytest.mark.parametrize("feed", list(Feed))
+def test_every_expectation_is_explained_and_uses_known_parameters(feed: Feed) -> None:
+    provided = set(
+        validation_parameters(
+            parse_landing_key(f"{feed.value}/2024/10/03/X_a.{'jsonl' if feed is Feed.VISA else 'csv'}")
+        )
+    )
+    keys = [exp["meta"]["rule_key"] for exp in suite(feed)["expectations"]]
+    assert len(keys) == len(set(keys)), "rule_key must be unique"
+    for exp in suite(feed)["expectations"]:
+        assert exp["meta"]["reason_en"] and exp["meta"]["reason_id"], exp
+        for value in exp["kwargs"].values():
+            if isinstance(value, dict) and "$PARAMETER" in value:
+                assert value["$PARAMETER"] in provided
+
+
+def _sample_frame(feed: Feed, lines: list[str]) -> pd.DataFrame:
+    folder = get_settings().data_dir / "suite-frames"
+    name = {Feed.HOTEL_GUEST: "LDG-167101_x.csv", Feed.STAY_PERMIT: "KANIM-PLG_x.csv", Feed.VISA: "e_x.jsonl"}[feed]
+    key = f"{feed.value}/2024/10/03/{name}"
+    path = folder / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = {Feed.HOTEL_GUEST: ";".join(HOTEL_GUEST_COLUMNS), Feed.STAY_PERMIT: ",".join(STAY_PERMIT_COLUMNS)}
+    body = ([header[feed]] if feed in header else []) + lines
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    frames = [b.frame for b in read_feed_file(feed, path, parse_landing_key(key), 10_000, FileReadState())]
+    return pd.concat(frames, ignore_index=True)
+
+
+MESSY = {
+    Feed.HOTEL_GUEST: [
+        guest_line(1),
+        guest_line(2, lodging_region_code="99.99"),
+        guest_line(3, date_of_birth="31/02/1990"),
+        guest_line(4, guest_surname="=cmd"),
+        guest_line(5, nationality="Narnia", sex="Q"),
+        guest_line(6, event="CHECK_OUT"),
+        guest_line(7, check_out="01/10/2024 09:00"),
+        guest_line(8, passport_expiry="x"),
+        guest_line(9, mrz_line1="P<SHORT"),
+        guest_line(10, lodging_id="LDG-999901"),
+        guest_line(11, occupation="@SUM(A1)"),
+        guest_line(12, reported_at="01/10/2024 09:00"),
+        guest_line(13, check_in="02/10/2031 10:00"),
+    ],
+    Feed.STAY_PERMIT: [
+        permit_line("ITK-1"),
+        permit_line("ITK-2", record_version="0"),
+        permit_line("ITK-3", valid_until="2024-01-01"),
+        permit_line("ITK-4", surname="ИВАНОВ"),
+        permit_line("ITK-5", region_code="16.99"),
+        permit_line("ITK-6", updated_at="2024-09-28"),
+        permit_line("ITK-7", office_code="KANIM-X"),
+        permit_line("x", sex="U", activity="SPY"),
+    ],
+    Feed.VISA: [
+        visa_line("V0000000001"),
+        visa_line("V0000000002", visa_index="Z1"),
+        visa_line("V0000000003", record_version=0),
+        visa_line("V0000000004", sponsor={"name": "PT X"}),
+        visa_line("V0000000005", max_stay_days=99999),
+        visa_line("V0000000006", valid_until="2024-01-01"),
+        visa_line("V0000000007", issued_at="2030-01-01T00:00:00+07:00"),
+        visa_line("short"),
+    ],
+}
+
+
+@pytest.mark.parametrize("feed", list(Feed))
+def test_row_masks_agree_with_gx_complete_on_every_expectation(feed: Feed) -> None:
+    """The independent check of the design: for every expectation, our vectorised mask
+    names exactly the rows GX's COMPLETE result format lists."""
+    import great_expectations as gx
+
+    frame = validation.validation_frame(_sample_frame(feed, MESSY[feed]))
+    name = {Feed.HOTEL_GUEST: "LDG-167101_x.csv", Feed.STAY_PERMIT: "KANIM-PLG_x.csv", Feed.VISA: "e_x.jsonl"}[feed]
+    parameters = validation_parameters(parse_landing_key(f"{feed.value}/2024/10/03/{name}"))
+    context = gx.get_context(mode="ephemeral")
+    batch = (
+        context.data_sources.add_pandas("p")
+        .add_dataframe_asset("a")
+        .add_batch_definition_whole_dataframe("b")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    suite_json = suite(feed)
+    expectations = gx.ExpectationSuite(**suite_json).expectations
+    failing = 0
+    for spec, expectation in zip(suite_json["expectations"], expectations, strict=True):
+        result = batch.validate(
+            expectation, result_format={"result_format": "COMPLETE"}, expectation_parameters=parameters
+        )
+        assert not (result.exception_info or {}).get("raised_exception"), (spec["meta"]["rule_key"], result)
+        gx_rows = sorted((result.result or {}).get("unexpected_index_list") or [])
+        ours = sorted(
+            int(i)
+            for i in (unexpected_mask(frame, spec["type"], resolve_parameters(spec["kwargs"], parameters))).nonzero()[0]
+        )
+        assert ours == gx_rows, spec["meta"]["rule_key"]
+        failing += bool(gx_rows)
+    assert failing >= 6, "the messy batch should exercise many expectations"
+
+
+def test_a_mask_that_drifts_from_gx_fails_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = _sample_frame(Feed.HOTEL_GUEST, [guest_line(1), guest_line(2, lodging_region_code="99.99")])
+    validator = validation.validator_for(get_settings().gx_dir, EXPECTATIONS, build_data_docs=False)
+    monkeypatch.setattr(validation, "unexpected_mask", lambda *a, **k: frame["line_no"].to_numpy() > 0)
+    params = validation_parameters(parse_landing_key("hotel_guest/2024/10/03/LDG-167101_x.csv"))
+    with pytest.raises(validation.ValidationDrift, match="GX counts 1 unexpected rows, the row mask 2"):
+        validator.validate(Feed.HOTEL_GUEST, frame, params, "drift")
+
+
+def test_data_docs_are_built_after_validation(tmp_path: Path) -> None:
+    validator = validation.FeedValidator(tmp_path / "gx", EXPECTATIONS, build_data_docs=True)
+    key = "stay_permit/2024/10/03/KANIM-PLG_20241003_0800.csv"
+    frames = list(read_feed_file(Feed.STAY_PERMIT, SAMPLES / key, parse_landing_key(key), 100, FileReadState()))
+    validator.validate(Feed.STAY_PERMIT, frames[0].frame, validation_parameters(parse_landing_key(key)), "docs-run")
+    index = validator.data_docs_index
+    assert index.is_file()
+    pages = list(index.parent.rglob("*.html"))
+    assert any("docs-run" in page.read_text(errors="ignore") for page in pages)
