@@ -63,3 +63,34 @@ def test_flags_export_writes_json_lines(warehouse: str, landing: Path, tmp_path:
     assert [r["rule_code"] for r in records] == ["NO_VALID_PERMIT"]
     bad = runner.invoke(app, ["flags", "export", "--format", "xml"])
     assert bad.exit_code == 2 and "--format must be one of" in bad.output
+
+
+def test_quarantine_list_and_export_by_file(warehouse: str, landing: Path, tmp_path: Path) -> None:
+    from tests.test_bad_inputs import guest_line, hotel_file
+    from timpora.ingest.pipeline import ingest_key
+
+    key = hotel_file(landing, "dq", [guest_line(1), guest_line(2, guest_surname="=HYPERLINK(1)"), guest_line(3)])
+    other = hotel_file(landing, "clean", [guest_line(4)])
+    ingest_key(key)
+    ingest_key(other)
+    listed = runner.invoke(app, ["quarantine", "list", "--file", key])
+    assert listed.exit_code == 0, listed.output
+    assert "guest_surname holds characters a name cannot have" in listed.output
+    out = tmp_path / "q.csv"
+    exported = runner.invoke(app, ["quarantine", "export", "--file", key, "--format", "csv", "--output", str(out)])
+    assert exported.exit_code == 0, exported.output
+    rows = out.read_text().splitlines()
+    assert len(rows) == 2 and rows[1].startswith(key)
+    assert "guest_surname: guest_surname holds characters" in rows[1]
+    jsonl = runner.invoke(app, ["quarantine", "export", "--file", key])
+    record = json.loads(jsonl.output.splitlines()[0])
+    assert record["line_no"] == 3 and record["reasons"][0]["column"] == "guest_surname"
+    assert record["reasons"][0]["value"] == "=HYPERLINK(1)"
+
+
+def test_spreadsheet_formulas_are_neutralised() -> None:
+    from timpora.flags.queries import spreadsheet_safe
+
+    for formula in ("=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tx"):
+        assert spreadsheet_safe(formula) == "'" + formula
+    assert spreadsheet_safe("O'Brien") == "O'Brien" and spreadsheet_safe(3) == 3

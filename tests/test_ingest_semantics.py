@@ -251,3 +251,15 @@ def test_permit_file_with_quoted_commas_loads(warehouse: str, landing: Path) -> 
     result = ingest_key(permits_file(landing, "2024/10/03", "q", [permit_line("ITK-1")]))
     assert result.rows_loaded == 1
     assert scalar("SELECT address FROM stay_permit") == GOOD_PERMIT["address"].strip('"')
+
+
+def test_the_dag_conservation_task_fails_on_a_mismatch(warehouse: str, landing: Path) -> None:
+    from timpora.orchestration.tasks import check_conservation
+
+    result = ingest_key(hotel_file(landing, "audit", [guest_line(1), guest_line(2)]))
+    totals = check_conservation([result.as_dict()])
+    assert totals == {"files": 1, "rows_read": 2, "rows_loaded": 2, "rows_quarantined": 0, "rows_duplicate": 0}
+    with warehouse_engine(get_settings()).begin() as conn:
+        conn.execute(sa.text("UPDATE file_ledger SET rows_loaded = 1"))
+    with pytest.raises(RuntimeError, match=r"row conservation broken: .*read 2, accounted for 1"):
+        check_conservation([result.as_dict()])

@@ -230,6 +230,13 @@ CREATE INDEX ix_hotel_guest_event_report ON hotel_guest_event (report_id);
 CREATE TABLE stg_hotel_guest_event AS SELECT * FROM hotel_guest_event WHERE 1 = 0;
 CREATE INDEX ix_stg_hotel_guest_event_ledger ON stg_hotel_guest_event (ledger_id);
 
+-- The stays one file's merge touches, so the fold reads each of them once.
+CREATE TABLE merge_touched_report (
+    ledger_id VARCHAR(32) NOT NULL,
+    report_id VARCHAR(60) NOT NULL,
+    PRIMARY KEY (ledger_id, report_id)
+);
+
 -- A stay folded from its events: the latest non-cancel event by report time wins (a
 -- CORRECTION replaces fields), any CANCEL voids it, check-out comes from the latest
 -- event that carries one. check_in_reported_* is the first CHECK_IN report, for

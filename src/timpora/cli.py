@@ -316,16 +316,19 @@ def quarantine_list(
     from timpora.ingest.reports import quarantine_frame
 
     frame = quarantine_frame(file)
-    table = Table(title=f"Quarantine ({len(frame)} entries)")
-    for column in ("file", "line", "reasons", "raw"):
-        table.add_column(column, overflow="fold")
+    console.print(f"[bold]Quarantine[/]: {len(frame)} entries" + (f" of {file}" if file else ""))
     for row in frame.head(limit).itertuples():
-        reasons = "; ".join(
-            f"{r.get('column', r['check'])}: {r['message_en']}" + (f" ({r['value']!r})" if r.get("value") else "")
-            for r in json.loads(row.reasons)
-        )
-        table.add_row(row.object_key, str(row.line_no), reasons, (row.raw or "")[:120])
-    console.print(table)
+        where = "the whole file" if row.scope == "file" else f"line {row.line_no}"
+        console.print(f"\n[bold]{row.object_key}[/] {where}", soft_wrap=True)
+        for item in json.loads(str(row.reasons)):
+            value = f" ({item['value']!r})" if item.get("value") is not None else ""
+            console.print(
+                f"  {item.get('column') or item['check']}: {item['message_en']}{value}", soft_wrap=True, markup=False
+            )
+        if row.raw:
+            console.print(f"  raw: {str(row.raw)[:300]}", soft_wrap=True, markup=False)
+    if len(frame) > limit:
+        console.print(f"\n… {len(frame) - limit} more: timpora quarantine export")
 
 
 @quarantine_app.command("export")

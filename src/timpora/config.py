@@ -10,6 +10,7 @@ production stack; no code path differs beyond what these settings choose.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -57,7 +58,8 @@ class Settings:
     plugins_dir: Path
     rules_config: Path
     work_dir: Path
-    chunk_rows: int = 200_000
+    chunk_rows: int = 100_000
+    pg_work_mem: str = "256MB"
     event_queue_url: str | None = None
     event_queue_name: str = "timpora:landing-events"
     pseudonym_key: str = field(default="", repr=False)
@@ -107,6 +109,13 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _memory(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = environ.get(name) or default
+    if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", value):
+        raise ConfigError(f"{name} must look like 64MB or 1GB, got {value!r}")
     return value
 
 
@@ -162,7 +171,8 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         plugins_dir=project_dir("plugins"),
         rules_config=Path(environ.get("TIMPORA_RULES_CONFIG") or project_dir("config") / "rules.yaml"),
         work_dir=data_dir / "work",
-        chunk_rows=_int(environ, "TIMPORA_CHUNK_ROWS", 200_000),
+        chunk_rows=_int(environ, "TIMPORA_CHUNK_ROWS", 100_000),
+        pg_work_mem=_memory(environ, "TIMPORA_PG_WORK_MEM", "256MB"),
         event_queue_url=environ.get("TIMPORA_EVENT_QUEUE_URL") or None,
         event_queue_name=environ.get("TIMPORA_EVENT_QUEUE_NAME", "timpora:landing-events"),
         pseudonym_key=environ.get("TIMPORA_PSEUDONYM_KEY", "embedded-demo-pseudonym-key-change-me"),

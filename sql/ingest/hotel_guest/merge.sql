@@ -1,5 +1,8 @@
 -- Merge one staged lodging file: new events join the history (exact duplicates do not),
 -- then every stay the file touched is folded again from all of its events.
+
+-- An exact duplicate (same normalised content, in this file or an earlier one) hits the
+-- unique row hash and is skipped; the copy stored first is kept.
 INSERT INTO hotel_guest_event (
     ledger_id, line_no, row_hash, arrival_key, report_id, event, lodging_id, lodging_name,
     lodging_region_code, guest_surname, guest_given_names, sex, date_of_birth, nationality,
@@ -15,26 +18,33 @@ SELECT
     check_in_local, check_in_utc, check_in_epoch, check_in_date, check_out_local, check_out_utc,
     check_out_epoch, check_out_date, room, occupation, purpose_of_visit, reported_at_local,
     reported_at_utc, reported_at_epoch, mrz_line1, mrz_line2
-FROM (
-    SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.row_hash ORDER BY s.line_no) AS copy_rank
-    FROM stg_hotel_guest_event AS s
-    WHERE s.ledger_id = :ledger_id
-) AS staged
-WHERE copy_rank = 1
+FROM stg_hotel_guest_event
+WHERE ledger_id = :ledger_id
 ON CONFLICT (row_hash) DO NOTHING;
 
--- Every passport any event of these stays named (before and after a correction) is
--- re-examined by the next reconcile.
+DELETE FROM merge_touched_report WHERE ledger_id = :ledger_id;
+
+INSERT INTO merge_touched_report (ledger_id, report_id)
+SELECT DISTINCT ledger_id, report_id FROM stg_hotel_guest_event WHERE ledger_id = :ledger_id;
+
+-- Everyone these stays named, before this file (the stay as it stands) and in it, is
+-- re-examined by the next reconcile: a correction moves a stay from one passport to another.
 INSERT INTO reconcile_dirty (person_key, claimed_by)
-SELECT DISTINCT e.passport_key, NULL
-FROM hotel_guest_event AS e
-WHERE e.report_id IN (
-    SELECT s.report_id FROM stg_hotel_guest_event AS s WHERE s.ledger_id = :ledger_id
-)
+SELECT people.person_key, NULL
+FROM (
+    SELECT s.passport_key AS person_key
+    FROM stg_hotel_guest_event AS s
+    WHERE s.ledger_id = :ledger_id
+    UNION
+    SELECT g.passport_key
+    FROM guest_stay AS g
+    INNER JOIN merge_touched_report AS t ON t.report_id = g.report_id AND t.ledger_id = :ledger_id
+) AS people
+WHERE people.person_key IS NOT NULL
 ON CONFLICT (person_key) DO UPDATE SET claimed_by = NULL;
 
--- Fold: events may arrive out of order or twice, so the stay is rebuilt from its whole
--- event history, ordered by report time rather than by arrival.
+-- Fold: events may arrive out of order or twice, so each touched stay is rebuilt from its
+-- whole event history, ordered by report time rather than by arrival, in one window pass:
 --   * fields come from the latest non-CANCEL event (CORRECTION > CHECK_OUT > CHECK_IN on
 --     equal report times, then the later-landed file);
 --   * check-out comes from that event, or else from the latest event that carries one;
@@ -52,77 +62,64 @@ INSERT INTO guest_stay (
 SELECT
     w.report_id,
     CASE
-        WHEN a.cancel_count > 0 THEN 'CANCELLED'
-        WHEN COALESCE(w.check_out_epoch, co.check_out_epoch) IS NULL THEN 'OPEN'
+        WHEN w.cancel_count > 0 THEN 'CANCELLED'
+        WHEN COALESCE(w.check_out_epoch, w.any_check_out_epoch) IS NULL THEN 'OPEN'
         ELSE 'CLOSED'
     END,
     w.lodging_id, w.lodging_name, w.lodging_region_code, w.guest_surname, w.guest_given_names,
     w.sex, w.date_of_birth, w.nationality, w.nationality_raw, w.passport_number,
     w.passport_number_raw, w.passport_key, w.passport_expiry, w.check_in_local, w.check_in_utc,
     w.check_in_epoch, w.check_in_date,
-    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_local ELSE co.check_out_local END,
-    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_utc ELSE co.check_out_utc END,
-    COALESCE(w.check_out_epoch, co.check_out_epoch),
-    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_date ELSE co.check_out_date END,
+    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_local ELSE w.any_check_out_local END,
+    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_utc ELSE w.any_check_out_utc END,
+    COALESCE(w.check_out_epoch, w.any_check_out_epoch),
+    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_date ELSE w.any_check_out_date END,
     w.room, w.occupation, w.purpose_of_visit, w.mrz_line1, w.mrz_line2,
-    ci.reported_at_local, ci.reported_at_epoch,
-    a.last_event, a.event_count, w.ledger_id, w.line_no, w.row_hash
+    CASE WHEN w.check_in_events > 0 THEN w.first_report_local END,
+    CASE WHEN w.check_in_events > 0 THEN w.first_report_epoch END,
+    CASE w.furthest WHEN 4 THEN 'CANCEL' WHEN 3 THEN 'CORRECTION' WHEN 2 THEN 'CHECK_OUT' ELSE 'CHECK_IN' END,
+    w.event_count, w.ledger_id, w.line_no, w.row_hash
 FROM (
     SELECT
         e.*,
-        ROW_NUMBER() OVER (
+        ROW_NUMBER() OVER latest AS pick,
+        COUNT(*) OVER stay AS event_count,
+        SUM(CASE WHEN e.event = 'CANCEL' THEN 1 ELSE 0 END) OVER stay AS cancel_count,
+        SUM(CASE WHEN e.event = 'CHECK_IN' THEN 1 ELSE 0 END) OVER stay AS check_in_events,
+        MAX(CASE e.event WHEN 'CANCEL' THEN 4 WHEN 'CORRECTION' THEN 3 WHEN 'CHECK_OUT' THEN 2 ELSE 1 END)
+            OVER stay AS furthest,
+        FIRST_VALUE(e.check_out_local) OVER latest_check_out AS any_check_out_local,
+        FIRST_VALUE(e.check_out_utc) OVER latest_check_out AS any_check_out_utc,
+        FIRST_VALUE(e.check_out_epoch) OVER latest_check_out AS any_check_out_epoch,
+        FIRST_VALUE(e.check_out_date) OVER latest_check_out AS any_check_out_date,
+        FIRST_VALUE(e.reported_at_local) OVER first_check_in AS first_report_local,
+        FIRST_VALUE(e.reported_at_epoch) OVER first_check_in AS first_report_epoch
+    FROM hotel_guest_event AS e
+    INNER JOIN merge_touched_report AS t ON t.report_id = e.report_id AND t.ledger_id = :ledger_id
+    WINDOW
+        stay AS (PARTITION BY e.report_id),
+        latest AS (
             PARTITION BY e.report_id
             ORDER BY
                 CASE WHEN e.event = 'CANCEL' THEN 0 ELSE 1 END DESC,
                 e.reported_at_epoch DESC,
                 CASE e.event WHEN 'CORRECTION' THEN 3 WHEN 'CHECK_OUT' THEN 2 ELSE 1 END DESC,
                 e.arrival_key DESC
-        ) AS pick
-    FROM hotel_guest_event AS e
-    WHERE e.report_id IN (
-        SELECT s.report_id FROM stg_hotel_guest_event AS s WHERE s.ledger_id = :ledger_id
-    )
+        ),
+        latest_check_out AS (
+            PARTITION BY e.report_id
+            ORDER BY
+                CASE WHEN e.check_out_epoch IS NOT NULL AND e.event <> 'CANCEL' THEN 0 ELSE 1 END,
+                e.reported_at_epoch DESC,
+                e.arrival_key DESC
+            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+        ),
+        first_check_in AS (
+            PARTITION BY e.report_id
+            ORDER BY CASE WHEN e.event = 'CHECK_IN' THEN 0 ELSE 1 END, e.reported_at_epoch, e.arrival_key
+            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+        )
 ) AS w
-INNER JOIN (
-    SELECT
-        e.report_id,
-        COUNT(*) AS event_count,
-        SUM(CASE WHEN e.event = 'CANCEL' THEN 1 ELSE 0 END) AS cancel_count,
-        -- The furthest point of the stay's life the events reached.
-        CASE
-            WHEN SUM(CASE WHEN e.event = 'CANCEL' THEN 1 ELSE 0 END) > 0 THEN 'CANCEL'
-            WHEN SUM(CASE WHEN e.event = 'CORRECTION' THEN 1 ELSE 0 END) > 0 THEN 'CORRECTION'
-            WHEN SUM(CASE WHEN e.event = 'CHECK_OUT' THEN 1 ELSE 0 END) > 0 THEN 'CHECK_OUT'
-            ELSE 'CHECK_IN'
-        END AS last_event
-    FROM hotel_guest_event AS e
-    WHERE e.report_id IN (
-        SELECT s.report_id FROM stg_hotel_guest_event AS s WHERE s.ledger_id = :ledger_id
-    )
-    GROUP BY e.report_id
-) AS a ON a.report_id = w.report_id
-LEFT JOIN (
-    SELECT
-        e.report_id, e.check_out_local, e.check_out_utc, e.check_out_epoch, e.check_out_date,
-        ROW_NUMBER() OVER (
-            PARTITION BY e.report_id ORDER BY e.reported_at_epoch DESC, e.arrival_key DESC
-        ) AS pick
-    FROM hotel_guest_event AS e
-    WHERE e.check_out_epoch IS NOT NULL AND e.event <> 'CANCEL' AND e.report_id IN (
-        SELECT s.report_id FROM stg_hotel_guest_event AS s WHERE s.ledger_id = :ledger_id
-    )
-) AS co ON co.report_id = w.report_id AND co.pick = 1
-LEFT JOIN (
-    SELECT
-        e.report_id, e.reported_at_local, e.reported_at_epoch,
-        ROW_NUMBER() OVER (
-            PARTITION BY e.report_id ORDER BY e.reported_at_epoch ASC, e.arrival_key ASC
-        ) AS pick
-    FROM hotel_guest_event AS e
-    WHERE e.event = 'CHECK_IN' AND e.report_id IN (
-        SELECT s.report_id FROM stg_hotel_guest_event AS s WHERE s.ledger_id = :ledger_id
-    )
-) AS ci ON ci.report_id = w.report_id AND ci.pick = 1
 WHERE w.pick = 1
 ON CONFLICT (report_id) DO UPDATE SET
     status = excluded.status,
@@ -164,3 +161,5 @@ WHERE guest_stay.source_row_hash <> excluded.source_row_hash
     OR guest_stay.event_count <> excluded.event_count
     OR guest_stay.check_out_epoch IS DISTINCT FROM excluded.check_out_epoch
     OR guest_stay.check_in_reported_epoch IS DISTINCT FROM excluded.check_in_reported_epoch;
+
+DELETE FROM merge_touched_report WHERE ledger_id = :ledger_id;

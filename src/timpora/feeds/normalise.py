@@ -8,17 +8,25 @@ quotes the raw value, which the parsers keep beside the normalised one.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from timpora.reference import country_lookup, fold_key
 
+# Arrow-backed text: pandas runs string operations (strip, replace, upper, regex) in C on
+# it, where the Python-backed "string" dtype calls Python once per value.
+TEXT = pd.StringDtype("pyarrow")
+
 # Letters that hand-typed and OCR'd passport numbers confuse with digits.
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1"})
-_PASSPORT_NOISE = re.compile(r"[\s\-./_]")
-_OFFSET_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
+# Patterns use explicit classes, not \s or \d: pandas then runs them in pyarrow (RE2)
+# instead of calling Python's re once per value. Literal characters only: a \u escape
+# would send them back to Python too. The blank class covers the space, tab and the
+# no-break space spreadsheets leave behind.
+_WHITESPACE = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())  # the characters \s matches
+_BLANKS = "[" + _WHITESPACE + "]"
+_PASSPORT_NOISE = "[" + _WHITESPACE + "./_-]"
+_OFFSET_SUFFIX = r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$"
 
 HOTEL_SEX_CODES = {
     "L": "M",
@@ -34,13 +42,13 @@ HOTEL_SEX_CODES = {
 
 def clean_text(values: pd.Series) -> pd.Series:
     """Trim stray spaces and collapse inner runs of whitespace; empty becomes missing."""
-    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    text = values.astype(TEXT).str.strip().str.replace(_BLANKS + "+", " ", regex=True)
     return text.mask(text == "")
 
 
 def normalise_passport(values: pd.Series) -> pd.Series:
     """``pa 123-4567`` -> ``PA1234567``: upper case, no spaces, hyphens, dots or slashes."""
-    text = values.astype("string").str.upper().str.replace(_PASSPORT_NOISE, "", regex=True)
+    text = values.astype(TEXT).str.upper().str.replace(_PASSPORT_NOISE, "", regex=True)
     return text.mask(text == "")
 
 
@@ -59,11 +67,11 @@ def normalise_nationality(values: pd.Series) -> pd.Series:
     The lookup runs once per distinct value, so a million rows with forty nationalities
     cost forty dictionary look-ups.
     """
-    text = values.astype("string")
+    text = values.astype(TEXT)
     lookup = country_lookup()
     distinct = text.dropna().unique()
     mapping = {value: lookup.get(fold_key(value)) for value in distinct}
-    return text.map(mapping, na_action="ignore").astype("string")
+    return text.map(mapping, na_action="ignore").astype(TEXT)
 
 
 def normalise_upper_name(values: pd.Series) -> pd.Series:
@@ -74,7 +82,7 @@ def normalise_upper_name(values: pd.Series) -> pd.Series:
 def hotel_sex(values: pd.Series) -> pd.Series:
     """Lodging sex codes ``L``/``P``/``X`` (and the words) -> ``M``/``F``/``X``."""
     text = clean_text(values).str.upper()
-    return text.map(HOTEL_SEX_CODES, na_action="ignore").astype("string")
+    return text.map(HOTEL_SEX_CODES, na_action="ignore").astype(TEXT)
 
 
 def parse_date(values: pd.Series, fmt: str) -> pd.Series:
@@ -111,8 +119,8 @@ def local_to_utc(local: pd.Series, timezones: pd.Series) -> pd.Series:
 
 def parse_int(values: pd.Series) -> pd.Series:
     """Whole numbers written as text or numbers; anything else (``1.5``, ``abc``) -> missing."""
-    text = clean_text(values.astype("string"))
-    is_int = text.str.fullmatch(r"[+-]?\d{1,9}").fillna(False).astype(bool)
+    text = clean_text(values.astype(TEXT))
+    is_int = text.str.fullmatch(r"[+-]?[0-9]{1,9}").fillna(False).astype(bool)
     return pd.to_numeric(text.where(is_int), errors="coerce").astype("Int64")
 
 
@@ -128,11 +136,28 @@ def row_hash(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
 
     Exact duplicates are rows with the same normalised content, so the hash runs over
     normalised columns: a re-delivery that differs only in whitespace or encoding is
-    still recognised as the same row.
+    still recognised as the same row. Text columns are joined into one by pyarrow and
+    times enter as whole seconds (a fixed unit, so a pandas upgrade that changes the
+    default resolution does not change hashes); hashing is then a few column passes.
     """
-    subset = frame[columns].astype("string").fillna("\x00")
-    first = pd.util.hash_pandas_object(subset, index=False, hash_key="timpora-row-hash")
-    second = pd.util.hash_pandas_object(subset, index=False, hash_key="row-hash-second!")
-    first_hex = pd.Series(np.char.mod("%016x", first.to_numpy(dtype=np.uint64)), index=frame.index)
-    second_hex = pd.Series(np.char.mod("%016x", second.to_numpy(dtype=np.uint64)), index=frame.index)
-    return (first_hex + second_hex).astype("string")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = []
+    parts: dict[str, pd.Series] = {}
+    for name in columns:
+        values = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            seconds = values.astype("datetime64[s]").astype("int64")
+            parts[name] = seconds.where(values.notna(), np.iinfo(np.int64).min)
+        else:
+            texts.append(pa.array(values.astype(TEXT).array, type=pa.large_string()))
+    separator = pa.scalar("\x1f", type=pa.large_string())
+    joined = pc.binary_join_element_wise(*texts, separator, null_handling="replace", null_replacement="\x00")
+    parts["text"] = pd.Series(pd.arrays.ArrowStringArray(joined), index=frame.index)
+    table = pd.DataFrame(parts, index=frame.index)
+    first = pd.util.hash_pandas_object(table, index=False, hash_key="timpora-row-hash")
+    second = pd.util.hash_pandas_object(table, index=False, hash_key="row-hash-second!")
+    first_hex = np.char.mod("%016x", first.to_numpy(dtype=np.uint64))
+    second_hex = np.char.mod("%016x", second.to_numpy(dtype=np.uint64))
+    return pd.Series(np.char.add(first_hex, second_hex), index=frame.index, dtype=TEXT)

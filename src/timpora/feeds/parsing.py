@@ -24,6 +24,7 @@ from timpora.feeds.contracts import (
     Feed,
     LandingKey,
 )
+from timpora.feeds.normalise import TEXT
 from timpora.feeds.reading import FileRejected, LineChunk, detect_encoding, iter_line_chunks, iter_text_lines
 from timpora.feeds.structure import Rejected, parse_header, reason, split_records
 from timpora.reference import regions
@@ -159,6 +160,8 @@ def _read_delimited(
         assert state.header is not None
         split = split_records(chunk, delimiter, state.header, skip_first=first)
         records = split.records[[*columns, "line_no", "raw"]]
+        # One conversion to arrow text; every normaliser then works arrow to arrow.
+        records = records.astype(dict.fromkeys(columns, TEXT))
         yield ParsedBatch(normalise(records), split.rejected, split.blank_lines)
 
 
@@ -177,7 +180,7 @@ def iter_raw_lines(path: Path, encoding: str | None, chunk_rows: int) -> Iterato
 def _region_timezones(region_codes: pd.Series) -> pd.Series:
     table = regions()
     zones = {code: region.timezone for code, region in table.items() if region.level != "province"}
-    return region_codes.map(zones, na_action="ignore").astype("string")
+    return region_codes.map(zones, na_action="ignore").astype(TEXT)
 
 
 def normalise_hotel_guest(records: pd.DataFrame) -> pd.DataFrame:
@@ -187,7 +190,7 @@ def normalise_hotel_guest(records: pd.DataFrame) -> pd.DataFrame:
     out["raw"] = records["raw"]
     out["report_id"] = nz.clean_text(records["report_id"]).str.upper()
     # The lodging part of <lodging_id>-<seq>, so the suite can compare it with lodging_id.
-    out["report_lodging_id"] = out["report_id"].str.replace(r"-\d+$", "", regex=True)
+    out["report_lodging_id"] = out["report_id"].str.replace(r"-[0-9]+$", "", regex=True)
     out["event"] = nz.clean_text(records["event"]).str.upper()
     out["lodging_id"] = nz.clean_text(records["lodging_id"]).str.upper()
     out["lodging_name"] = nz.clean_text(records["lodging_name"])
@@ -382,7 +385,7 @@ def _as_text(values: pd.Series) -> pd.Series:
     """JSON scalars as text; ``null`` stays missing (``2`` -> ``"2"``, ``2.5`` -> ``"2.5"``)."""
     return values.map(
         lambda v: None if v is None else (v if isinstance(v, str) else json.dumps(v)), na_action="ignore"
-    ).astype("string")
+    ).astype(TEXT)
 
 
 def normalise_visa(frame: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,6 @@ previous one and starts again, so the final state is the same.
 
 from __future__ import annotations
 
-import json
 import logging
 import zlib
 from collections.abc import Iterable
@@ -25,9 +24,10 @@ from sqlalchemy.engine import Connection
 
 from timpora.config import Settings, get_settings
 from timpora.feeds.contracts import Feed, LandingKey, parse_landing_key
+from timpora.feeds.normalise import TEXT
 from timpora.feeds.parsing import STORED_COLUMNS, FileReadState, ParsedBatch, iter_raw_lines, read_feed_file
 from timpora.feeds.reading import FileRejected
-from timpora.feeds.structure import Rejected, reason, truncate_raw
+from timpora.feeds.structure import Rejected, reason
 from timpora.ingest.ledger import LedgerEntry, get_entry, now_utc, pending_entries, register
 from timpora.landing.store import LandingStore, landing_store, sha256_of
 from timpora.reference import nationality_codes, regency_codes
@@ -212,7 +212,7 @@ def _process(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult
             )
             _insert_quarantine(conn, entry, quarantined, scope="row")
     note = None
-    with transaction(engine) as conn:
+    with transaction(engine, settings.pg_work_mem) as conn:
         run_sql(conn, f"ingest/{feed.value}/merge", {"ledger_id": entry.ledger_id})
         staged, loaded = query_sql(conn, f"ingest/{feed.value}/counts", {"ledger_id": entry.ledger_id})[0]
         quarantined_rows = query_sql(conn, "ingest/quarantined_rows", {"ledger_id": entry.ledger_id})[0][0]
@@ -338,7 +338,7 @@ def staging_frame(feed: Feed, rows: pd.DataFrame, entry: LedgerEntry, landing: L
     frame["line_no"] = rows["line_no"].astype("int64")
     frame["row_hash"] = rows["row_hash"]
     prefix = f"{landing.landing_date.isoformat()}|{entry.object_key}|{entry.object_version:06d}|"
-    frame["arrival_key"] = prefix + rows["line_no"].astype("string").str.zfill(9)
+    frame["arrival_key"] = prefix + rows["line_no"].astype(TEXT).str.zfill(9)
     if feed is Feed.HOTEL_GUEST:
         frame["check_in_epoch"] = _epoch_seconds(rows["check_in_utc"])
         frame["check_out_epoch"] = _epoch_seconds(rows["check_out_utc"])
@@ -348,14 +348,16 @@ def staging_frame(feed: Feed, rows: pd.DataFrame, entry: LedgerEntry, landing: L
     return frame
 
 
-def _validation_rejects(batch: ParsedBatch, reasons: dict[int, list[dict[str, Any]]]) -> Rejected:
+def _validation_rejects(batch: ParsedBatch, reasons: pd.Series) -> Rejected:
     rejected = Rejected()
     rejected.extend(batch.rejected)
-    if reasons:
-        line_numbers = batch.frame["line_no"].to_numpy()
-        raws = batch.frame["raw"].to_numpy()
-        for position in sorted(reasons):
-            rejected.add(int(line_numbers[position]), str(raws[position]), reasons[position])
+    if len(reasons):
+        positions = reasons.index.to_numpy()
+        rejected.add_encoded(
+            batch.frame["line_no"].to_numpy()[positions].tolist(),
+            batch.frame["raw"].astype(str).to_numpy()[positions].tolist(),
+            reasons.tolist(),
+        )
     return rejected
 
 
@@ -369,8 +371,8 @@ def _insert_quarantine(conn: Connection, entry: LedgerEntry, rejected: Rejected,
             "feed": entry.feed,
             "object_key": entry.object_key,
             "scope": scope,
-            "raw": [truncate_raw(raw) for raw in rejected.raw],
-            "reasons": [json.dumps(items, ensure_ascii=False) for items in rejected.reasons],
+            "raw": rejected.raw,
+            "reasons": rejected.reasons,
             "quarantined_at": pd.Timestamp(now_utc()),
         }
     )

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from timpora.config import Settings, get_settings
+from timpora.feeds.normalise import TEXT
 from timpora.ingest.ledger import now_utc
 from timpora.rules.catalogue import CANDIDATE_COLUMNS, RULES, RuleContext
 from timpora.rules.config import RulesConfig, load_rules_config
@@ -63,7 +64,7 @@ def reconcile(
     config = config or load_rules_config(settings.rules_config)
     run_id = run_id or f"reconcile-{uuid.uuid4().hex[:12]}"
     engine = warehouse_engine(settings)
-    with exclusive(settings, "reconcile", wait=True), transaction(engine) as conn:
+    with exclusive(settings, "reconcile", wait=True), transaction(engine, settings.pg_work_mem) as conn:
         as_of = _as_date(query_sql(conn, "reconcile/as_of_date")[0][0])
         summary = ReconcileSummary(run_id=run_id, as_of_date=as_of.isoformat() if as_of else None)
         if as_of is None:
@@ -129,7 +130,7 @@ def _publish(conn: Connection, summary: ReconcileSummary, rule_codes: list[str],
     if len(clearable):
         run_sql(conn, "flags/clear_resolved", {"flag_ids": clearable["flag_id"].tolist(), "note": note, "now": now})
 
-    change = classified["change"] if len(classified) else pd.Series(dtype="string")
+    change = classified["change"] if len(classified) else pd.Series(dtype=TEXT)
     summary.raised = int((change == "NEW").sum())
     summary.updated = int((change == "CHANGED").sum())
     summary.unchanged = int((change == "SAME").sum())

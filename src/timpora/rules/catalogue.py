@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from timpora.feeds.normalise import TEXT
 from timpora.rules import text as tx
 from timpora.rules.config import RuleCode, RulesConfig
 from timpora.warehouse.db import query_frame
@@ -81,7 +82,7 @@ def priority(
     for window in config.monitoring_windows:
         in_region = pd.Series(False, index=region_code.index)
         for prefix in window.region_prefixes:
-            codes = region_code.astype("string")
+            codes = region_code.astype(TEXT)
             in_region |= (codes == prefix) | codes.str.startswith(prefix + ".")
         overlaps = (first <= pd.Timestamp(window.date_until)) & (last >= pd.Timestamp(window.date_from))
         points = points + np.where(in_region.fillna(False) & overlaps.fillna(False), window.priority_boost, 0)
@@ -141,7 +142,7 @@ def _stay_evidence(cases: pd.DataFrame) -> dict[str, Any]:
 
 def _nights_phrase(cases: pd.DataFrame, language: str) -> pd.Series:
     """``3 malam (30 Sep 2024 s.d. 2 Okt 2024)``, or ``1 malam (3 Okt 2024)`` for a single night."""
-    count = cases["night_count"].astype("Int64").astype("string")
+    count = cases["night_count"].astype("Int64").astype(TEXT)
     first, last = tx.day_text(cases["first_night"], language), tx.day_text(cases["last_night"], language)
     single = first == last
     if language == "id":

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from timpora.feeds.normalise import TEXT
+
 _MONTHS_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -25,11 +27,11 @@ def day_text(values: pd.Series, language: str) -> pd.Series:
     stamps = as_datetime(values)
     months = pd.Series(_MONTHS_ID if language == "id" else _MONTHS_EN, index=range(1, 13))
     text = (
-        stamps.dt.day.astype("Int64").astype("string")
+        stamps.dt.day.astype("Int64").astype(TEXT)
         + " "
-        + stamps.dt.month.map(months).astype("string")
+        + stamps.dt.month.map(months).astype(TEXT)
         + " "
-        + stamps.dt.year.astype("Int64").astype("string")
+        + stamps.dt.year.astype("Int64").astype(TEXT)
     )
     return text.fillna("?")
 
@@ -37,26 +39,26 @@ def day_text(values: pd.Series, language: str) -> pd.Series:
 def time_text(values: pd.Series, language: str) -> pd.Series:
     """``3 Okt 2024 08:40`` in the lodging's local time."""
     stamps = as_datetime(values)
-    return (day_text(stamps, language) + " " + stamps.dt.strftime("%H:%M").astype("string")).fillna("?")
+    return (day_text(stamps, language) + " " + stamps.dt.strftime("%H:%M").astype(TEXT)).fillna("?")
 
 
 def iso_date(values: pd.Series) -> pd.Series:
-    return as_datetime(values).dt.strftime("%Y-%m-%d").astype("string")
+    return as_datetime(values).dt.strftime("%Y-%m-%d").astype(TEXT)
 
 
 def iso_time(values: pd.Series) -> pd.Series:
-    return as_datetime(values).dt.strftime("%Y-%m-%dT%H:%M").astype("string")
+    return as_datetime(values).dt.strftime("%Y-%m-%dT%H:%M").astype(TEXT)
 
 
 def person_name(surname: pd.Series, given: pd.Series) -> pd.Series:
     """``ZHANG Wei``-style display: surname upper case, given names as recorded."""
-    sur = surname.astype("string").fillna("").str.upper()
-    giv = given.astype("string").fillna("")
+    sur = surname.astype(TEXT).fillna("").str.upper()
+    giv = given.astype(TEXT).fillna("")
     return (sur + " " + giv).str.strip()
 
 
 def text(values: pd.Series) -> pd.Series:
-    return values.astype("string").fillna("")
+    return values.astype(TEXT).fillna("")
 
 
 def evidence_json(evidence: dict[str, Any], length: int) -> list[str]:
@@ -107,9 +109,9 @@ def _iso(value: Any) -> Any:
 
 def stable_id(prefix: str, parts: Sequence[pd.Series]) -> list[str]:
     """``F`` + 16 hex of SHA-256 over the joined parts: stable across machines and versions."""
-    joined = parts[0].astype("string")
+    joined = parts[0].astype(TEXT)
     for part in parts[1:]:
-        joined = joined + "|" + part.astype("string")
+        joined = joined + "|" + part.astype(TEXT)
     return [prefix + hashlib.sha256(value.encode()).hexdigest()[:16].upper() for value in joined.tolist()]
 
 

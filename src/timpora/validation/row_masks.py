@@ -11,6 +11,7 @@ batch fails loudly, so the suite JSON stays the single source of the rules.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,9 +70,9 @@ def unexpected_mask(frame: pd.DataFrame, expectation_type: str, kwargs: Mapping[
     considered = domain & present
     values = column[considered]
     if expectation_type == "expect_column_values_to_match_regex":
-        ok = values.astype(str).str.contains(kwargs["regex"], regex=True)
+        ok = _matches(values, kwargs["regex"])
     elif expectation_type == "expect_column_values_to_not_match_regex":
-        ok = ~values.astype(str).str.contains(kwargs["regex"], regex=True)
+        ok = ~_matches(values, kwargs["regex"])
     elif expectation_type == "expect_column_values_to_be_in_set":
         ok = values.isin(list(kwargs["value_set"]))
     elif expectation_type == "expect_column_values_to_not_be_in_set":
@@ -97,6 +98,18 @@ def unexpected_mask(frame: pd.DataFrame, expectation_type: str, kwargs: Mapping[
     mask = np.zeros(len(frame), dtype=bool)
     mask[np.flatnonzero(considered)] = ~np.asarray(ok, dtype=bool)
     return mask
+
+
+def _matches(values: pd.Series, regex: str) -> np.ndarray:
+    """GX's ``str(value)`` + ``re.search`` semantics, run once per distinct value.
+
+    Feed columns repeat values (region codes, names, event types), so matching the
+    factorized distinct values and mapping back is several times faster than per row.
+    """
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    search = re.compile(regex).search
+    hits = np.fromiter((search(str(value)) is not None for value in distinct), dtype=bool, count=len(distinct))
+    return hits[codes]
 
 
 def _between(values: pd.Series, low: Any, high: Any, strict_low: bool, strict_high: bool) -> pd.Series:

@@ -11,7 +11,6 @@ import io
 import threading
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -76,10 +75,20 @@ def insert_frame(conn: Connection, table: str, frame: pd.DataFrame, *, types_fro
     if conn.dialect.name == "postgresql":
         _copy_postgres(conn, table, prepared, columns)
     else:
-        statement = sa.insert(sa.table(table, *[sa.column(c) for c in columns]))
-        records = prepared.replace({np.nan: None}).to_dict("records")
-        conn.execute(statement, records)
+        _executemany_sqlite(conn, table, prepared, columns)
     return len(frame)
+
+
+def _executemany_sqlite(conn: Connection, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    """The driver's ``executemany`` with plain tuples: no per-row dictionaries."""
+    statement = str(sa.insert(sa.table(table, *[sa.column(c) for c in columns])).compile(dialect=conn.dialect))
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(statement, frame.itertuples(index=False, name=None))
+    finally:
+        cursor.close()
 
 
 def _copy_postgres(conn: Connection, table: str, frame: pd.DataFrame, columns: list[str]) -> None:

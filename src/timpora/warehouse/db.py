@@ -45,7 +45,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=60000")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA temp_store=MEMORY")
+    # 64 MiB of page cache; sorts too big for it spill to a temporary file, not to RAM,
+    # so a million-row merge stays within bounded memory.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 
@@ -155,13 +157,17 @@ def query_frame(conn: Connection, name: str, params: Mapping[str, Any] | None = 
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
+def transaction(engine: Engine, work_mem: str | None = None) -> Iterator[Connection]:
     """A connection in one transaction; SQLite takes its write lock up front.
 
     ``BEGIN IMMEDIATE`` makes concurrent SQLite writers queue at the start rather than
-    deadlock half-way when both try to upgrade a read lock.
+    deadlock half-way when both try to upgrade a read lock. ``work_mem`` (PostgreSQL)
+    lets the heavy merges and the reconcile sort and hash in memory: the server default
+    of 4 MB sends a million-row sort to disk.
     """
     with engine.connect() as conn:
         writer = conn.execution_options(timpora_begin="IMMEDIATE")
         with writer.begin():
+            if work_mem and writer.dialect.name == "postgresql":
+                writer.execute(sa.text("SELECT set_config('work_mem', :value, true)"), {"value": work_mem})
             yield writer
