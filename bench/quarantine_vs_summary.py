@@ -103,6 +103,7 @@ def main() -> None:
     logging.disable(logging.WARNING)
 
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from timpora.reference import regency_codes
     from timpora.validation.runner import row_verdicts
@@ -111,7 +112,7 @@ def main() -> None:
     parameters = {"regency_codes": sorted(regency_codes())}
     specs = suite_expectations()
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = gx.data_context.types.base.ProgressBarsConfig(globally=False)
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (
         context.data_sources.add_pandas("bench")
         .add_dataframe_asset("rows")
@@ -143,7 +144,7 @@ def main() -> None:
     # The production setting: a checkpoint that stores its result and updates Data Docs.
     with tempfile.TemporaryDirectory() as folder:
         file_context = gx.get_context(mode="file", project_root_dir=folder)
-        file_context.variables.progress_bars = gx.data_context.types.base.ProgressBarsConfig(globally=False)
+        file_context.variables.progress_bars = ProgressBarsConfig(globally=False)
         definition = file_context.validation_definitions.add(
             gx.ValidationDefinition(
                 name="bench",

@@ -138,3 +138,47 @@ def copy_samples(target: Path) -> list[str]:
             keys.append(key)
     assert len(keys) == 4, f"the sample landing day is missing under {SAMPLES}"
     return keys
+
+
+REDIS_URL = os.environ.get("TIMPORA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real S3 server (SeaweedFS ``weed mini``) for the session, on free loopback ports."""
+    from tests.services import SeaweedS3
+
+    server = SeaweedS3(tmp_path_factory.mktemp("seaweedfs")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_landing(s3_server: object, warehouse: str) -> Iterator[str]:
+    """Settings pointed at a fresh bucket of the S3 server; yields the bucket name."""
+    from tests.services import SeaweedS3
+
+    assert isinstance(s3_server, SeaweedS3)
+    bucket = f"landing-{uuid.uuid4().hex[:10]}"
+    s3_server.client().make_bucket(bucket)
+    override_environment(
+        s3_endpoint=f"http://{s3_server.endpoint}",
+        s3_access_key=SeaweedS3.ACCESS_KEY,
+        s3_secret_key=SeaweedS3.SECRET_KEY,
+        s3_bucket=bucket,
+    )
+    yield bucket
+    override_environment(s3_endpoint=None, s3_access_key=None, s3_secret_key=None, s3_bucket=None)
+
+
+@pytest.fixture
+def redis_queue() -> Iterator[str]:
+    """A queue-name prefix of its own on the machine's Redis; its keys are removed afterwards."""
+    import redis
+
+    prefix = f"timpora-test:{uuid.uuid4().hex[:10]}"
+    yield prefix
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    client.close()

@@ -26,6 +26,10 @@ EXPECTED_STRUCTURE = {
     },
     "ingest_visa": {"schedule": "asset", "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_file"]},
     "reconcile": {"schedule": "asset", "tasks": ["reconcile_warehouse", "report_open_flags"]},
+    "sweep_landing": {
+        "schedule": "DeltaTriggerTimetable",
+        "tasks": ["sweep_hotel_guest", "sweep_stay_permit", "sweep_visa"],
+    },
 }
 
 
@@ -129,3 +133,30 @@ def test_ingest_emits_and_reconcile_consumes_the_warehouse_asset() -> None:
         assert [a.uri for a in dag.schedule] == [asset.uri]  # type: ignore[union-attr]
         assert [o.uri for o in dag.get_task("ingest_file").outlets] == [WAREHOUSE_ASSET.uri]
     assert [a.uri for a in dags["reconcile"].schedule] == [WAREHOUSE_ASSET.uri]  # type: ignore[union-attr]
+    for feed, asset in LANDING_ASSETS.items():
+        assert [o.uri for o in dags["sweep_landing"].get_task(f"sweep_{feed.value}").outlets] == [asset.uri]
+
+
+def test_landing_assets_are_watched_by_the_configured_trigger() -> None:
+    """Embedded settings: a folder watcher per feed; S3 with a queue: MinIO's Redis lists."""
+    from timpora.config import settings_from_environ
+    from timpora.feeds.contracts import Feed
+    from timpora.landing.triggers import LandingFolderTrigger, LandingQueueTrigger
+    from timpora.orchestration import assets
+
+    for feed, asset in assets.LANDING_ASSETS.items():
+        (watcher,) = asset.watchers
+        assert isinstance(watcher.trigger, LandingFolderTrigger) and watcher.trigger.feed == feed.value
+    production = settings_from_environ(
+        {
+            "TIMPORA_S3_ENDPOINT": "http://minio:9000",
+            "TIMPORA_S3_ACCESS_KEY": "a",
+            "TIMPORA_S3_SECRET_KEY": "b",
+            "TIMPORA_EVENT_QUEUE_URL": "redis://redis:6379/1",
+        }
+    )
+    with mock.patch.object(assets, "get_settings", return_value=production):
+        (watcher,) = assets.landing_watchers(Feed.VISA)
+    assert isinstance(watcher.trigger, LandingQueueTrigger)
+    assert watcher.trigger.queue == "timpora:landing-events:visa"
+    assert watcher.trigger.redis_url == "redis://redis:6379/1"

@@ -155,3 +155,26 @@ def test_data_docs_are_built_after_validation(tmp_path: Path) -> None:
     assert index.is_file()
     pages = list(index.parent.rglob("*.html"))
     assert any("docs-run" in page.read_text(errors="ignore") for page in pages)
+
+
+def _validate_in_another_process(gx_dir: str, run_name: str) -> int:
+    """Runs in a child process: a validator of its own on the shared GX directory."""
+    key = "stay_permit/2024/10/03/KANIM-PLG_20241003_0800.csv"
+    frames = list(read_feed_file(Feed.STAY_PERMIT, SAMPLES / key, parse_landing_key(key), 100, FileReadState()))
+    validator = validation.FeedValidator(Path(gx_dir), EXPECTATIONS, build_data_docs=True)
+    outcome = validator.validate(
+        Feed.STAY_PERMIT, frames[0].frame, validation_parameters(parse_landing_key(key)), run_name
+    )
+    return outcome.evaluated
+
+
+def test_concurrent_workers_share_one_data_docs_site(tmp_path: Path) -> None:
+    """Several processes validating at once (Celery workers) must not corrupt the GX store."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        counts = pool.starmap(_validate_in_another_process, [(str(tmp_path), f"run-{i}") for i in range(8)])
+    assert counts == [4] * 8
+    pages = "".join(p.read_text(errors="ignore") for p in (tmp_path / "gx").rglob("*.html"))
+    assert all(f"run-{i}" in pages for i in range(8))

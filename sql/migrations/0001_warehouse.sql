@@ -26,6 +26,7 @@ CREATE TABLE file_ledger (
     object_version   INTEGER NOT NULL,
     content_sha256   VARCHAR(64) NOT NULL,
     size_bytes       BIGINT NOT NULL,
+    source_etag      VARCHAR(200),
     landing_date     DATE,
     status           VARCHAR(20) NOT NULL,
     duplicate_of     VARCHAR(32),

@@ -82,7 +82,9 @@ def get_entry(conn: Connection, ledger_id: str) -> LedgerEntry | None:
     )
 
 
-def register(conn: Connection, object_key: str, content_sha256: str, size_bytes: int) -> LedgerEntry:
+def register(
+    conn: Connection, object_key: str, content_sha256: str, size_bytes: int, source_etag: str | None = None
+) -> LedgerEntry:
     """Register a landed object (idempotent); returns its ledger entry.
 
     A key outside the landing layout under a feed prefix is registered as ``REJECTED``
@@ -97,6 +99,7 @@ def register(conn: Connection, object_key: str, content_sha256: str, size_bytes:
         "object_key": object_key,
         "content_sha256": content_sha256,
         "size_bytes": size_bytes,
+        "source_etag": source_etag,
         "duplicate_of": None,
         "rows_read": None,
         "rows_loaded": None,

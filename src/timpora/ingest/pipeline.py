@@ -113,14 +113,15 @@ def register_object(key: str, settings: Settings | None = None, store: LandingSt
     """Register one landed object in the ledger (idempotent)."""
     settings = settings or get_settings()
     store = store or landing_store(settings)
+    etag = store.stat(key).etag
     with store.local_copy(key) as path:
-        return _register_path(key, path, settings)
+        return _register_path(key, path, settings, etag)
 
 
-def _register_path(key: str, path: Path, settings: Settings) -> LedgerEntry:
+def _register_path(key: str, path: Path, settings: Settings, etag: str | None = None) -> LedgerEntry:
     digest = sha256_of(path)
     with transaction(warehouse_engine(settings)) as conn:
-        return register(conn, key, digest, path.stat().st_size)
+        return register(conn, key, digest, path.stat().st_size, etag)
 
 
 # --- processing -----------------------------------------------------------------------------
@@ -130,8 +131,9 @@ def ingest_key(key: str, settings: Settings | None = None, store: LandingStore |
     """Register and process one landed object, reading it once."""
     settings = settings or get_settings()
     store = store or landing_store(settings)
+    etag = store.stat(key).etag
     with store.local_copy(key) as path:
-        entry = _register_path(key, path, settings)
+        entry = _register_path(key, path, settings, etag)
         return process_entry(entry, path, settings)
 
 

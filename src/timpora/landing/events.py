@@ -16,19 +16,28 @@ log = logging.getLogger(__name__)
 
 
 def keys_from_payload(payload: Any) -> list[str]:
-    """Object keys of the object-created records in a notification (or ``{"key": ...}``)."""
+    """Object keys of the object-created records in a notification.
+
+    Accepted shapes: an S3 event (``{"Records": [...]}``), MinIO's Redis ``access``
+    format (``[{"Event": [...], "EventTime": ...}]``), and our own ``{"key": ...}`` /
+    ``{"keys": [...]}`` (trigger and sweep events).
+    """
     if isinstance(payload, str | bytes):
         try:
             payload = json.loads(payload)
         except json.JSONDecodeError:
             log.warning("landing notification is not JSON: %r", payload[:200])
             return []
+    if isinstance(payload, list):
+        return [key for item in payload for key in keys_from_payload(item)]
     if not isinstance(payload, dict):
         return []
     if isinstance(payload.get("key"), str):
         return [payload["key"]]
+    if isinstance(payload.get("keys"), list):
+        return [key for key in payload["keys"] if isinstance(key, str)]
     keys = []
-    for record in payload.get("Records") or []:
+    for record in payload.get("Records") or payload.get("Event") or []:
         name = str(record.get("eventName", ""))
         if "ObjectCreated" not in name:
             log.info("ignoring %s notification", name or "an unnamed")

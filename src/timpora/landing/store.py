@@ -24,10 +24,11 @@ HASH_BLOCK = 4 * 1024 * 1024
 
 @dataclass(frozen=True)
 class LandedObject:
-    """An object in the landing zone."""
+    """An object in the landing zone; ``etag`` changes whenever its body may have changed."""
 
     key: str
     size: int
+    etag: str | None = None
 
 
 class LandingStore(Protocol):
@@ -38,6 +39,8 @@ class LandingStore(Protocol):
     def list_objects(self, prefix: str = "") -> Iterator[LandedObject]: ...
 
     def exists(self, key: str) -> bool: ...
+
+    def stat(self, key: str) -> LandedObject: ...
 
     @contextmanager
     def local_copy(self, key: str) -> Iterator[Path]: ...
@@ -75,10 +78,21 @@ class FolderLandingStore:
             return
         for path in sorted(base.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
-                yield LandedObject(path.relative_to(self.root).as_posix(), path.stat().st_size)
+                yield self._described(path)
+
+    def _described(self, path: Path) -> LandedObject:
+        info = path.stat()
+        # A folder has no ETag: size and modification time stand in for "the body changed".
+        return LandedObject(path.relative_to(self.root).as_posix(), info.st_size, f"{info.st_mtime_ns}-{info.st_size}")
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def stat(self, key: str) -> LandedObject:
+        path = self._path(key)
+        if not path.is_file():
+            raise FileNotFoundError(f"no landed object {key!r} in {self.root}")
+        return self._described(path)
 
     @contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:
@@ -118,7 +132,11 @@ class BucketLandingStore:
     def list_objects(self, prefix: str = "") -> Iterator[LandedObject]:
         for item in self.client.list_objects(self.s3.bucket, prefix=prefix or None, recursive=True):
             if not item.is_dir and item.object_name is not None:
-                yield LandedObject(item.object_name, int(item.size or 0))
+                yield LandedObject(item.object_name, int(item.size or 0), (item.etag or "").strip('"') or None)
+
+    def stat(self, key: str) -> LandedObject:
+        info = self.client.stat_object(self.s3.bucket, key)
+        return LandedObject(key, int(info.size or 0), (info.etag or "").strip('"') or None)
 
     def exists(self, key: str) -> bool:
         from minio.error import S3Error

@@ -78,6 +78,33 @@ def build_ingest_dag(feed: Feed, doc_md: str | None) -> DAG:
     return dag
 
 
+def build_sweep_dag(doc_md: str | None, every: timedelta = timedelta(minutes=15)) -> DAG:
+    """``sweep_landing``: find landed objects no event announced; hand them to ingest."""
+    with DAG(
+        dag_id="sweep_landing",
+        schedule=every,
+        start_date=START,
+        catchup=False,
+        default_args=DEFAULT_ARGS,
+        tags=[Tag.TIMPORA.value, Tag.LANDING.value],
+        doc_md=doc_md,
+        max_active_runs=1,
+    ) as dag:
+        for feed in Feed:
+
+            @task(task_id=f"sweep_{feed.value}", outlets=[LANDING_ASSETS[feed]])
+            def sweep(feed_value: str = feed.value, **context: Any) -> list[str]:
+                """List the feed's prefix; register what the ledger lacks; emit its keys."""
+                from timpora.orchestration.tasks import sweep_landing
+
+                keys = sweep_landing(feed_value)
+                context["outlet_events"][LANDING_ASSETS[Feed(feed_value)]].extra = {"keys": keys}
+                return keys
+
+            sweep()
+    return dag
+
+
 def build_reconcile_dag(doc_md: str | None) -> DAG:
     """``reconcile``: link guests to documents, run the rules, publish and clear flags."""
     with DAG(

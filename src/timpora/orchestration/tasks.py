@@ -58,6 +58,27 @@ def collect_keys(feed_value: str, conf: Mapping[str, Any] | None, events: Any) -
     return unique
 
 
+def sweep_landing(feed_value: str) -> list[str]:
+    """Keys of the feed waiting for ingest after registering what no event announced.
+
+    Raises ``AirflowSkipException`` when there is nothing to do, so no asset event is
+    emitted and no ingest run starts for nothing.
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from timpora.feeds.contracts import Feed
+    from timpora.landing.sweep import sweep_feed
+    from timpora.warehouse.db import warehouse_engine
+    from timpora.warehouse.migrate import migrate
+
+    migrate(warehouse_engine())
+    keys = sweep_feed(Feed(feed_value))
+    if not keys:
+        raise AirflowSkipException(f"nothing new under {feed_value}/")
+    log.info("sweep: %d %s file(s) for ingest", len(keys), feed_value)
+    return keys
+
+
 def ingest_one(key: str) -> dict[str, Any]:
     """Register and process one landed file; returns its ledger summary."""
     from timpora.ingest.pipeline import ingest_key

@@ -9,6 +9,7 @@ results and the Data Docs site (rebuilt for each validated batch by the checkpoi
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import threading
@@ -79,7 +80,13 @@ def validation_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class FeedValidator:
-    """One GX file context per process; one checkpoint per feed."""
+    """Validates feed batches; one per process.
+
+    Validation runs in an in-memory (ephemeral) GX context, so any number of worker
+    processes validate at once without sharing files. Each result is then published to
+    the shared file context (validation results store and Data Docs) under an
+    inter-process lock: GX's file stores are not safe for concurrent writers.
+    """
 
     def __init__(self, gx_dir: Path, expectations_dir: Path, build_data_docs: bool = True) -> None:
         import great_expectations as gx
@@ -87,16 +94,18 @@ class FeedValidator:
         self._gx = gx
         self.gx_dir = gx_dir
         self.expectations_dir = expectations_dir
-        gx_dir.mkdir(parents=True, exist_ok=True)
-        self.context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
-        self.build_data_docs = build_data_docs
+        self.context = gx.get_context(mode="ephemeral")
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.docs = DataDocsPublisher(gx_dir) if build_data_docs else None
         self._suites: dict[Feed, dict[str, Any]] = {}
         self._checkpoints: dict[Feed, Any] = {}
         self._lock = threading.Lock()
 
     @property
     def data_docs_index(self) -> Path:
-        return self.gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        return DataDocsPublisher.index_of(self.gx_dir)
 
     def _checkpoint(self, feed: Feed) -> Any:
         if feed in self._checkpoints:
@@ -105,30 +114,17 @@ class FeedValidator:
         ctx = self.context
         suite_json = load_suite_json(self.expectations_dir, feed)
         self._suites[feed] = suite_json
-        suite = ctx.suites.add_or_update(gx.ExpectationSuite(**suite_json))
+        suite = ctx.suites.add(gx.ExpectationSuite(**suite_json))
         try:
             source = ctx.data_sources.get(DATASOURCE)
         except (KeyError, ValueError):
             source = ctx.data_sources.add_pandas(DATASOURCE)
-        try:
-            asset = source.get_asset(feed.value)
-        except LookupError:
-            asset = source.add_dataframe_asset(feed.value)  # type: ignore[attr-defined]
-        try:
-            batch_definition = asset.get_batch_definition("whole_batch")
-        except (KeyError, ValueError, LookupError):
-            batch_definition = asset.add_batch_definition_whole_dataframe("whole_batch")
-        definition = ctx.validation_definitions.add_or_update(
+        batch_definition = source.add_dataframe_asset(feed.value).add_batch_definition_whole_dataframe("whole_batch")  # type: ignore[attr-defined]
+        definition = ctx.validation_definitions.add(
             gx.ValidationDefinition(name=f"{feed.value}_batch", data=batch_definition, suite=suite)
         )
-        actions = [gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")] if self.build_data_docs else []
-        checkpoint = ctx.checkpoints.add_or_update(
-            gx.Checkpoint(
-                name=f"{feed.value}_ingest",
-                validation_definitions=[definition],
-                actions=actions,
-                result_format="SUMMARY",
-            )
+        checkpoint = ctx.checkpoints.add(
+            gx.Checkpoint(name=f"{feed.value}_ingest", validation_definitions=[definition], result_format="SUMMARY")
         )
         self._checkpoints[feed] = checkpoint
         return checkpoint
@@ -149,7 +145,9 @@ class FeedValidator:
             expectation_parameters=dict(parameters),
             run_id=RunIdentifier(run_name=run_name),
         )
-        suite_result = next(iter(result.run_results.values()))
+        ((key, suite_result),) = result.run_results.items()
+        if self.docs is not None:
+            self.docs.publish(key, suite_result, self._suites[feed])
         return self._row_verdicts(feed, data, suite_result, parameters, run_name)
 
     def _row_verdicts(
@@ -184,6 +182,37 @@ class FeedValidator:
         mask = np.zeros(len(data), dtype=bool)
         mask[list((result.result or {}).get("unexpected_index_list") or [])] = True
         return mask
+
+
+class DataDocsPublisher:
+    """Adds validation results to the shared GX file context and its Data Docs, one writer at a time."""
+
+    def __init__(self, gx_dir: Path) -> None:
+        self.gx_dir = gx_dir
+        self._context: Any = None
+        self._synced: dict[str, str] = {}
+
+    @staticmethod
+    def index_of(gx_dir: Path) -> Path:
+        return gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    def publish(self, key: Any, suite_result: Any, suite_json: dict[str, Any]) -> None:
+        import great_expectations as gx
+
+        self.gx_dir.mkdir(parents=True, exist_ok=True)
+        with (self.gx_dir / ".publish.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if self._context is None:
+                    self._context = gx.get_context(mode="file", project_root_dir=str(self.gx_dir))
+                fingerprint = json.dumps(suite_json, sort_keys=True)
+                if self._synced.get(suite_json["name"]) != fingerprint:
+                    self._context.suites.add_or_update(gx.ExpectationSuite(**suite_json))
+                    self._synced[suite_json["name"]] = fingerprint
+                self._context.validation_results_store.set(key, suite_result)
+                self._context.build_data_docs(resource_identifiers=[key])
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def row_verdicts(
