@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The Compose specification's JSON schema, from the npm registry (tests validate against it).
+COMPOSE_SCHEMA := .cache/compose-spec/compose-spec.json
+$(COMPOSE_SCHEMA):
+	./scripts/fetch-compose-schema
+
 install: $(STAMP)
 
 ## demo: generate the demo day, run the real DAGs with Airflow, print the flags
@@ -22,7 +27,7 @@ demo: install
 	$(BIN)/timpora demo
 
 ## test: lint, type-check and run the whole test suite (SQLite and PostgreSQL)
-test: install
+test: install $(COMPOSE_SCHEMA)
 	./scripts/run-tests
 
 lint: install

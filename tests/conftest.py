@@ -42,6 +42,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(SESSION_DIR, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _process_environment_is_restored() -> Iterator[None]:
+    """Whatever a test (or a command it runs in-process) sets in ``os.environ`` is undone,
+    so no test sees another's settings: Airflow children inherit the environment."""
+    from timpora.config import reset_settings
+
+    saved = dict(os.environ)
+    yield
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_settings()
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """An Airflow metadata database (SQLite) migrated once per session."""

@@ -22,8 +22,11 @@ def test_replay_runs_the_dags_over_a_user_folder(warehouse: str, airflow_db: Pat
     folder = tmp_path / "their-landing"
     copy_samples(folder)
     (folder / "notes.txt").write_text("not a feed file")
+    before = get_settings()
     result = runner.invoke(app, ["replay", str(folder), "--date", "2024-10-03"])
     assert result.exit_code == 0, result.output
+    # The folder override lasts for the command only: whoever runs it in-process keeps theirs.
+    assert get_settings() == before
     assert "reconcile: DagRunState.SUCCESS" in result.output or "reconcile: success" in result.output
     with warehouse_engine(get_settings()).connect() as conn:
         statuses = [row[0] for row in conn.execute(sa.text("SELECT status FROM file_ledger"))]

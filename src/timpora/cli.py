@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from timpora.config import ConfigError, get_settings, override_environment
+from timpora.config import ConfigError, environment_overrides, get_settings
 
 app = typer.Typer(
     help="TIMPORA data platform: visas, stay permits and lodging reports reconciled into flags.",
@@ -31,6 +31,8 @@ db_app = typer.Typer(help="The warehouse schema.", no_args_is_help=True)
 app.add_typer(flags_app, name="flags")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(db_app, name="db")
+review_app = typer.Typer(help="The review queue.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
 
 # Piped output is not a terminal; Rich would then assume 80 columns and fold every table.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -171,23 +173,23 @@ def replay(
 
     if not folder.is_dir():
         _fail(f"{folder} is not a folder")
-    settings = override_environment(landing_dir=str(folder.resolve()), landing_backend="local")
-    store = FolderLandingStore(settings.landing_dir)
-    keys = [obj.key for obj in store.list_objects()]
-    if day:
-        wanted = f"/{_parse_day(day):%Y/%m/%d}/"
-        keys = [key for key in keys if wanted in key]
-    if not keys:
-        _fail(f"no files under {folder}" + (f" for {day}" if day else ""))
-    migrate(warehouse_engine(settings))
-    prepare_airflow(settings)
-    outcome = run_landing(keys, settings, full_reconcile=full)
-    for key, why in outcome.skipped_keys.items():
-        err.print(f"[yellow]skipped[/] {key}: {why}")
-    for dag_id, state in outcome.dag_runs:
-        console.print(f"  {dag_id}: {state}")
-    _print_ledger(keys)
-    _print_flags(limit=20)
+    with environment_overrides(landing_dir=str(folder.resolve()), landing_backend="local") as settings:
+        store = FolderLandingStore(settings.landing_dir)
+        keys = [obj.key for obj in store.list_objects()]
+        if day:
+            wanted = f"/{_parse_day(day):%Y/%m/%d}/"
+            keys = [key for key in keys if wanted in key]
+        if not keys:
+            _fail(f"no files under {folder}" + (f" for {day}" if day else ""))
+        migrate(warehouse_engine(settings))
+        prepare_airflow(settings)
+        outcome = run_landing(keys, settings, full_reconcile=full)
+        for key, why in outcome.skipped_keys.items():
+            err.print(f"[yellow]skipped[/] {key}: {why}")
+        for dag_id, state in outcome.dag_runs:
+            console.print(f"  {dag_id}: {state}")
+        _print_ledger(keys)
+        _print_flags(limit=20)
 
 
 @app.command()
@@ -350,6 +352,19 @@ def quarantine_export(
         err.print(f"wrote {output}")
     else:
         sys.stdout.write(text)
+
+
+@review_app.command("serve")
+def review_serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Serve the review app (web pages and API)."""
+    import uvicorn
+
+    from timpora.review.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 
 if __name__ == "__main__":

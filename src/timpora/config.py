@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -204,6 +205,24 @@ def override_environment(**values: str | None) -> Settings:
             os.environ[variable] = value
     reset_settings()
     return get_settings()
+
+
+@contextmanager
+def environment_overrides(**values: str | None) -> Iterator[Settings]:
+    """Like :func:`override_environment`, for the length of a ``with`` block: the previous
+    values come back afterwards, so a command run in-process (the CLI under a test, a
+    notebook) leaves the environment as it found it."""
+    names = ["TIMPORA_" + name.upper() for name in values]
+    saved = {name: os.environ.get(name) for name in names}
+    try:
+        yield override_environment(**values)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_settings()
 
 
 def apply_airflow_environment(settings: Settings) -> None:
