@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import sqlalchemy as sa
-from tests.conftest import copy_samples
 
+from tests.conftest import copy_samples
 from timpora.config import get_settings
 from timpora.flags.queries import export_flags, list_flags
 from timpora.ingest.pipeline import ingest_keys
