@@ -63,7 +63,8 @@ def test_flags_export_writes_json_lines(warehouse: str, landing: Path, tmp_path:
     result = runner.invoke(app, ["flags", "export", "--format", "jsonl", "--output", str(output)])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in output.read_text().splitlines()]
-    assert [r["rule_code"] for r in records] == ["NO_VALID_PERMIT"]
+    assert {r["rule_code"] for r in records} == {"NO_VALID_PERMIT", "PURPOSE_MISMATCH", "LATE_REPORT"}
+    assert [r["priority"] for r in records] == sorted((r["priority"] for r in records), reverse=True)
     bad = runner.invoke(app, ["flags", "export", "--format", "xml"])
     assert bad.exit_code == 2 and "--format must be one of" in bad.output
 
@@ -97,3 +98,23 @@ def test_spreadsheet_formulas_are_neutralised() -> None:
     for formula in ("=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tx"):
         assert spreadsheet_safe(formula) == "'" + formula
     assert spreadsheet_safe("O'Brien") == "O'Brien" and spreadsheet_safe(3) == 3
+
+
+def test_evaluate_scores_a_generated_day_against_its_truth(warehouse: str, landing: Path, tmp_path: Path) -> None:
+    from timpora.generator import generate_day
+    from timpora.ingest.pipeline import ingest_keys
+    from timpora.reconcile.engine import reconcile
+
+    truth = generate_day(landing, tmp_path / "truth.json", stays=240, seed=19)
+    ingest_keys(truth["files"])
+    reconcile()
+    output = tmp_path / "quality.json"
+    result = runner.invoke(app, ["evaluate", str(tmp_path / "truth.json"), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "IDENTITY_MISMATCH" in result.output and "noise: typo" in result.output
+    figures = json.loads(output.read_text())
+    assert len(figures["rules"]) == 8
+    for row in figures["rules"] + figures["identity_links"]:
+        assert (row["precision"], row["recall"]) == (1.0, 1.0), row
+    missing = runner.invoke(app, ["evaluate", str(tmp_path / "nope.json")])
+    assert missing.exit_code != 0 and "does not exist" in missing.output

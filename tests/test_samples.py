@@ -41,6 +41,22 @@ def test_sample_day_loads_and_folds(warehouse: str, landing: Path) -> None:
     assert visa == "MUELLER"
 
 
+def test_sample_day_raises_what_the_samples_readme_says(warehouse: str, landing: Path) -> None:
+    ingest_keys(copy_samples(landing))
+    reconcile()
+    frame = list_flags()
+    assert sorted(zip(frame["passport_number"], frame["rule_code"], strict=True)) == [
+        ("C4F7K2L91", "LATE_REPORT"),  # checked in 1 Oct 21:00, reported 3 Oct 08:40
+        ("PA1234567", "PURPOSE_MISMATCH"),  # a freelance journalist on a tourist visit permit
+    ]
+    with warehouse_engine(get_settings()).connect() as conn:
+        links = conn.execute(
+            sa.text("SELECT document_number, verdict FROM identity_link WHERE person_key = 'C4F7K2L91'")
+        ).all()
+    # The visa's version 2 spells the name MUELLER JOERG: the same person, no identity flag.
+    assert sorted(links) == [("ITAS-2402-0077", "LINKED"), ("V5529017730", "LINKED")]
+
+
 def test_reingesting_the_same_files_is_a_no_op(warehouse: str, landing: Path) -> None:
     keys = copy_samples(landing)
     ingest_keys(keys)

@@ -1,12 +1,14 @@
 -- New evidence updates a flag in place. A flag cleared earlier and raised again opens
--- again; a closed flag whose evidence changed comes back as REOPENED, never as a new flag.
+-- again; a closed flag comes back as REOPENED, never as a new flag, but only when its
+-- evidence changed in substance (material_hash): one more night of the same stay does not
+-- undo a reviewer's decision.
 UPDATE flag
 SET
     severity = c.severity,
     priority = c.priority,
     status = CASE
         WHEN flag.status = 'CLEARED' THEN 'OPEN'
-        WHEN flag.status = 'CLOSED' THEN 'REOPENED'
+        WHEN flag.status = 'CLOSED' AND c.material_hash <> COALESCE(flag.material_hash, '') THEN 'REOPENED'
         ELSE flag.status
     END,
     passport_number = c.passport_number,
@@ -22,6 +24,7 @@ SET
     reason_en = c.reason_en,
     evidence = c.evidence,
     evidence_hash = c.evidence_hash,
+    material_hash = c.material_hash,
     rule_version = c.rule_version,
     cleared_at = NULL,
     clear_note = NULL,

@@ -1,5 +1,7 @@
 -- NO_VALID_PERMIT: guest nights covered by no stay permit, of a person who had never held
--- one by that night (no permit on this passport starting on or before the night).
+-- one by that night (no permit on this passport starting on or before the night). A stay
+-- whose guest is not the holder of a document on the passport (identity_link MISMATCH)
+-- raises IDENTITY_MISMATCH only: one cause, one flag.
 SELECT
     s.report_id,
     s.passport_key AS person_key,
@@ -9,6 +11,7 @@ SELECT
     s.guest_surname,
     s.guest_given_names,
     s.date_of_birth,
+    s.sex,
     s.lodging_id,
     s.lodging_name,
     s.lodging_region_code AS region_code,
@@ -18,7 +21,8 @@ SELECT
     s.check_out_local,
     uncovered.first_night,
     uncovered.last_night,
-    uncovered.night_count
+    uncovered.night_count,
+    (SELECT COUNT(*) FROM visa AS v WHERE v.passport_key = s.passport_key) AS visas_on_passport
 FROM (
     SELECT
         n.report_id,
@@ -35,4 +39,7 @@ FROM (
     GROUP BY n.report_id
 ) AS uncovered
 INNER JOIN guest_stay AS s ON s.report_id = uncovered.report_id
-INNER JOIN region AS r ON r.region_code = s.lodging_region_code;
+INNER JOIN region AS r ON r.region_code = s.lodging_region_code
+WHERE NOT EXISTS (
+    SELECT 1 FROM identity_link AS l WHERE l.report_id = s.report_id AND l.verdict = 'MISMATCH'
+);

@@ -200,6 +200,50 @@ def reconcile(full: Annotated[bool, typer.Option(help="re-examine everyone")] = 
     console.print_json(json.dumps(run(full=full).as_dict()))
 
 
+@app.command()
+def evaluate(
+    truth: Annotated[Path, typer.Argument(help="the generator's ground-truth file (truth.json)")],
+    output: Annotated[Path | None, typer.Option(help="also write the figures as JSON here")] = None,
+) -> None:
+    """Per-rule precision/recall and identity-linking quality against a generated day's truth."""
+    from timpora.evaluation import linking_quality, rule_quality
+    from timpora.warehouse.db import warehouse_engine
+
+    if not truth.is_file():
+        _fail(f"{truth} does not exist: `timpora generate` or `timpora demo` writes one")
+    try:
+        expected = json.loads(truth.read_text(encoding="utf-8"))
+        expected["planted"], expected["stays"]
+    except (ValueError, KeyError, TypeError):
+        _fail(f"{truth} is not a ground-truth file of `timpora generate`")
+    engine = warehouse_engine(get_settings())
+    rules = [q.as_dict() for q in rule_quality(engine, expected)]
+    links = [q.as_dict() for q in linking_quality(engine, expected)]
+    for title, rows in (("Rules: planted cases against flags", rules), ("Identity linking", links)):
+        table = Table(title=title)
+        for column in ("", "expected", "found", "TP", "FP", "FN", "precision", "recall"):
+            table.add_column(column, justify="left" if not column else "right")
+        for row in rows:
+            table.add_row(
+                row["name"],
+                str(row["expected"]),
+                str(row["found"]),
+                str(row["true_positives"]),
+                str(row["false_positives"]),
+                str(row["false_negatives"]),
+                f"{row['precision']:.4f}",
+                f"{row['recall']:.4f}",
+            )
+        console.print(table)
+    for row in rules + links:
+        for example in row["false_positive_examples"]:
+            console.print(f"  [yellow]{row['name']}[/] unexpected: {example}")
+        for example in row["false_negative_examples"]:
+            console.print(f"  [red]{row['name']}[/] missed: {example}")
+    if output:
+        output.write_text(json.dumps({"rules": rules, "identity_links": links}, indent=1), encoding="utf-8")
+
+
 # --- flags -----------------------------------------------------------------------------------
 
 

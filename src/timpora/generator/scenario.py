@@ -396,6 +396,7 @@ class DayBuilder:
         self._permit_seq = 0
         self._visa_seq = 0
         self._used_passports: set[str] = set()
+        self._document_numbers: set[str] = set()
         self.export_start = datetime.combine(day - timedelta(days=1), time(12, 0))
         self.export_end = datetime.combine(day, time(12, 0))
         self._make_lodgings()
@@ -482,6 +483,9 @@ class DayBuilder:
         if visa_number is None:
             self._visa_seq += 1
             visa_number = f"V{self.rng.randint(10**9, 10**10 - 1)}"
+            while visa_number in self._document_numbers:  # numbers are unique, as the e-Visa system's are
+                visa_number = f"V{self.rng.randint(10**9, 10**10 - 1)}"
+            self._document_numbers.add(visa_number)
         surname, given = self.document_names(person)
         sponsor = None
         if profile.sponsor_type != "NONE":
@@ -529,6 +533,12 @@ class DayBuilder:
                 f"{profile.permit_type}-{valid_from.strftime('%y%m')}-"
                 f"{self.rng.randint(0, 99999):05d}{self._permit_seq % 100:02d}"
             )
+            while permit_number in self._document_numbers:  # a large day would otherwise reuse one
+                permit_number = (
+                    f"{profile.permit_type}-{valid_from.strftime('%y%m')}-"
+                    f"{self.rng.randint(0, 99999):05d}{self._permit_seq % 100:02d}"
+                )
+            self._document_numbers.add(permit_number)
         surname, given = self.document_names(person)
         sponsor_name = self.rng.choice(SPONSORS[profile.sponsor_type]) if profile.sponsor_type != "NONE" else ""
         updated = updated or datetime.combine(valid_from, time(self.rng.randint(8, 15), self.rng.randint(0, 59)))
@@ -785,7 +795,8 @@ class DayBuilder:
 
     def _corrections_and_cancels(self) -> None:
         """Harmless corrections of clean stays (a room change), as lodgings send them."""
-        clean = [s for s in self.scenario.stays if s.report_id not in self._special_reports()]
+        special = self._special_reports()
+        clean = [s for s in self.scenario.stays if s.report_id not in special]
         for stay in self.rng.sample(clean, k=min(len(clean), max(1, len(clean) // 25))):
             last = max(event.reported_at for event in stay.events)
             if last + timedelta(minutes=30) <= self.export_end:

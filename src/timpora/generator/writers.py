@@ -98,7 +98,9 @@ def write_scenario(scenario: Scenario, landing_dir: Path, seed: int) -> list[str
             for column in HOTEL_GUEST_COLUMNS:
                 value = row[column]
                 if lodging.encoding == "cp1252" and not pp.fits_cp1252(value):
-                    value = pp.strip_diacritics(value)
+                    # What a Windows-1252 lodging system can store: letters without marks
+                    # (capital sharp s has no 1252 code and no decomposition: SS).
+                    value = pp.strip_diacritics(value.replace("ẞ", "SS"))
                 if column not in ("report_id", "event", "mrz_line1", "mrz_line2"):
                     value = _messy(value, rng)
                 values.append(value)

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from timpora.config import Settings, get_settings
 from timpora.feeds.normalise import TEXT
 from timpora.ingest.ledger import now_utc
+from timpora.matching.identity import link_identities
 from timpora.rules.catalogue import CANDIDATE_COLUMNS, RULES, RuleContext
 from timpora.rules.config import RulesConfig, load_rules_config
 from timpora.warehouse.bulk import insert_frame
@@ -38,6 +39,8 @@ class ReconcileSummary:
     as_of_date: str | None
     scope_size: int = 0
     nights: int = 0
+    links: int = 0
+    identity_mismatches: int = 0
     candidates: dict[str, int] = field(default_factory=dict)
     raised: int = 0
     updated: int = 0
@@ -86,6 +89,9 @@ def reconcile(
                 )
             ).scalar_one()
         )
+        links = link_identities(conn, config.linking)
+        summary.links = len(links)
+        summary.identity_mismatches = int((links["verdict"] == "MISMATCH").sum())
         context = RuleContext(as_of=as_of, config=config, run_id=run_id)
         evaluated = [code for code in RULES if config.enabled(code)]
         frames = []
@@ -141,7 +147,12 @@ def _publish(conn: Connection, summary: ReconcileSummary, rule_codes: list[str],
     if len(changed):
         kinds[changed["change"] == "NEW"] = "RAISED"
         kinds[(changed["change"] == "CHANGED") & (changed["current_status"] == "CLEARED")] = "RERAISED"
-        kinds[(changed["change"] == "CHANGED") & (changed["current_status"] == "CLOSED")] = "REOPENED"
+        reopened = (
+            (changed["change"] == "CHANGED")
+            & (changed["current_status"] == "CLOSED")
+            & (changed["material_change"].astype(int) == 1)
+        )
+        kinds[reopened] = "REOPENED"
     events = pd.DataFrame(
         {
             "flag_id": list(changed["flag_id"]) + list(clearable["flag_id"]),

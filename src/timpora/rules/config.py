@@ -7,6 +7,7 @@ default.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
@@ -57,6 +58,41 @@ class LinkingSettings(_Strict):
     name_similarity_min: Annotated[float, Field(gt=0, le=1)] = 0.72
 
 
+class DeclaredActivity(StrEnum):
+    """What a guest's declaration (or sponsor) may point to that a permit must allow."""
+
+    JOURNALISM = "JOURNALISM"
+    FILM = "FILM"
+    NGO = "NGO"
+    RESEARCH = "RESEARCH"
+    WORK = "WORK"
+
+
+class PurposeSettings(_Strict):
+    """The PURPOSE_MISMATCH lexicon: words per declared activity, and sponsor types."""
+
+    lexicon: dict[DeclaredActivity, list[Annotated[str, Field(min_length=2)]]]
+    sponsor_types: dict[str, DeclaredActivity] = {}
+
+    @field_validator("lexicon")
+    @classmethod
+    def _terms_compile(cls, value: dict[DeclaredActivity, list[str]]) -> dict[DeclaredActivity, list[str]]:
+        for activity, terms in value.items():
+            if not terms:
+                raise ValueError(f"lexicon {activity.value} lists no term")
+            for term in terms:
+                try:
+                    re.compile(term)
+                except re.error as exc:
+                    raise ValueError(f"lexicon {activity.value} term {term!r} is not a valid pattern: {exc}") from None
+        return value
+
+    def pattern(self, activity: DeclaredActivity) -> str:
+        """One case-insensitive pattern with a capture group, terms on word boundaries."""
+        terms = "|".join(f"(?:{term})" for term in self.lexicon.get(activity, []))
+        return rf"(?i)\b({terms})\b" if terms else r"(?!)"
+
+
 class PrioritySettings(_Strict):
     severity_points: dict[Severity, Annotated[int, Field(ge=0)]]
     age_points_per_day: Annotated[int, Field(ge=0)] = 2
@@ -97,6 +133,7 @@ class RulesConfig(_Strict):
     rules: dict[RuleCode, RuleSettings]
     thresholds: Thresholds = Thresholds()
     linking: LinkingSettings = LinkingSettings()
+    purpose: PurposeSettings
     priority: PrioritySettings
     monitoring_windows: list[MonitoringWindow] = []
 

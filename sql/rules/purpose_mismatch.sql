@@ -1,0 +1,79 @@
+-- PURPOSE_MISMATCH, the records: each stay (not cancelled, identity not in doubt) of the
+-- people in scope, with the stay permit it lodges under (the one overlapping the stay;
+-- an active one first, then the latest) and that permit's visa. What the guest declares is
+-- read against them column-wise in Python (timpora.rules.purpose): free text does not
+-- belong in SQL.
+WITH stay_permit_pick AS (
+    SELECT
+        s.report_id,
+        p.permit_number,
+        p.permit_type,
+        p.status AS permit_status,
+        p.activity AS permit_activity,
+        p.sponsor_name AS permit_sponsor_name,
+        p.sponsor_type AS permit_sponsor_type,
+        p.visa_number,
+        p.valid_from AS permit_valid_from,
+        p.valid_until AS permit_valid_until,
+        ROW_NUMBER() OVER (
+            PARTITION BY s.report_id
+            ORDER BY CASE WHEN p.status = 'ACTIVE' THEN 0 ELSE 1 END, p.valid_from DESC, p.permit_number
+        ) AS pick
+    FROM guest_stay AS s
+    INNER JOIN reconcile_scope AS sc ON sc.person_key = s.passport_key
+    INNER JOIN stay_permit AS p
+        ON p.passport_key = s.passport_key
+        AND p.valid_from <= COALESCE(s.check_out_date, :as_of)
+        AND p.valid_until >= s.check_in_date
+    WHERE s.status <> 'CANCELLED'
+)
+SELECT
+    s.report_id,
+    s.passport_key AS person_key,
+    s.passport_number,
+    s.passport_number_raw,
+    s.nationality,
+    s.guest_surname,
+    s.guest_given_names,
+    s.date_of_birth,
+    s.sex,
+    s.lodging_id,
+    s.lodging_name,
+    s.lodging_region_code AS region_code,
+    r.name AS region_name,
+    r.province_code,
+    s.check_in_local,
+    s.check_out_local,
+    nights.first_night,
+    nights.last_night,
+    nights.night_count,
+    s.occupation,
+    s.purpose_of_visit,
+    pp.permit_number,
+    pp.permit_type,
+    pp.permit_status,
+    pp.permit_activity,
+    pp.permit_sponsor_name,
+    pp.permit_sponsor_type,
+    pp.permit_valid_from,
+    pp.permit_valid_until,
+    v.visa_number,
+    v.visa_index,
+    v.issued_at AS visa_issued_at,
+    v.purpose AS visa_purpose,
+    v.sponsor_name AS visa_sponsor_name,
+    v.sponsor_type AS visa_sponsor_type
+FROM stay_permit_pick AS pp
+INNER JOIN guest_stay AS s ON s.report_id = pp.report_id
+INNER JOIN region AS r ON r.region_code = s.lodging_region_code
+LEFT JOIN visa AS v ON v.visa_number = pp.visa_number
+LEFT JOIN (
+    SELECT n.report_id, MIN(n.night_date) AS first_night, MAX(n.night_date) AS last_night, COUNT(*) AS night_count
+    FROM guest_night AS n
+    INNER JOIN reconcile_scope AS nsc ON nsc.person_key = n.passport_key
+    GROUP BY n.report_id
+) AS nights ON nights.report_id = s.report_id
+WHERE pp.pick = 1
+  AND NOT EXISTS (
+    SELECT 1 FROM identity_link AS l WHERE l.report_id = s.report_id AND l.verdict = 'MISMATCH'
+);

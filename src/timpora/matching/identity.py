@@ -1,0 +1,165 @@
+"""Identity linking: is the guest on a passport the holder of the permits and visas on it?
+
+Candidates are blocked on the passport linking key (``normalise.passport_key``: separators
+dropped, O/0 and I/1 folded), then every pair is compared field by field over the whole
+batch:
+
+- name: :func:`timpora.matching.names.name_similarity` (transliteration, order swaps,
+  diacritics and typing slips tolerated);
+- date of birth: the same day; a day/month swap or a single mistyped digit is NOISE;
+- sex and nationality: equal, or DIFFERENT (``X`` on either side is unknown, so NOISE).
+
+Each field gets a verdict (SAME, NOISE, DIFFERENT); the pair's score weighs them. The
+guest is the holder (LINKED) when no field is DIFFERENT and the score reaches the
+configured ``accept_score``; otherwise the link is a MISMATCH, which raises
+``IDENTITY_MISMATCH`` and keeps the coverage rules off that stay.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from timpora.feeds.normalise import TEXT
+from timpora.matching.names import name_similarity
+from timpora.rules import text as tx
+from timpora.rules.config import LinkingSettings
+from timpora.warehouse.bulk import insert_frame
+from timpora.warehouse.db import query_frame, run_sql
+
+SAME, NOISE, DIFFERENT = "SAME", "NOISE", "DIFFERENT"
+LINKED, MISMATCH = "LINKED", "MISMATCH"
+# How much each field weighs in the score; a NOISE verdict earns part of its weight.
+WEIGHTS = {"name": 0.40, "date_of_birth": 0.30, "sex": 0.15, "nationality": 0.15}
+NOISE_CREDIT = 0.8
+
+LINK_COLUMNS = [
+    "report_id",
+    "document_kind",
+    "document_number",
+    "person_key",
+    "passport_match",
+    "name_score",
+    "name_verdict",
+    "date_of_birth_verdict",
+    "sex_verdict",
+    "nationality_verdict",
+    "score",
+    "verdict",
+    "comparison",
+]
+
+
+def _digits(values: pd.Series) -> np.ndarray:
+    """Dates as an (n, 8) array of YYYYMMDD characters."""
+    text = tx.as_datetime(values).dt.strftime("%Y%m%d").fillna("00000000")
+    return np.frombuffer("".join(text.tolist()).encode("ascii"), dtype="S1").reshape(-1, 8)
+
+
+def date_of_birth_verdict(guest: pd.Series, document: pd.Series) -> pd.Series:
+    """SAME; NOISE for a day/month swap or one mistyped digit; else DIFFERENT."""
+    left, right = _digits(guest), _digits(document)
+    differing = (left != right).sum(axis=1)
+    swapped = (
+        (left[:, :4] == right[:, :4]).all(axis=1)
+        & (left[:, 4:6] == right[:, 6:8]).all(axis=1)
+        & (left[:, 6:8] == right[:, 4:6]).all(axis=1)
+    )
+    verdict = np.where(differing == 0, SAME, np.where(swapped | (differing == 1), NOISE, DIFFERENT))
+    return pd.Series(verdict, index=guest.index, dtype=TEXT)
+
+
+def _equal_verdict(left: pd.Series, right: pd.Series, unknown: str | None = None) -> pd.Series:
+    a, b = left.astype(TEXT).fillna(""), right.astype(TEXT).fillna("")
+    verdict = pd.Series(np.where(a == b, SAME, DIFFERENT), index=left.index, dtype=TEXT)
+    if unknown is not None:
+        verdict = verdict.mask((verdict == DIFFERENT) & ((a == unknown) | (b == unknown)), NOISE)
+    return verdict
+
+
+def _points(verdict: pd.Series) -> np.ndarray:
+    return verdict.map({SAME: 1.0, NOISE: NOISE_CREDIT, DIFFERENT: 0.0}).to_numpy(dtype=float)
+
+
+def score_pairs(pairs: pd.DataFrame, settings: LinkingSettings) -> pd.DataFrame:
+    """Field verdicts, score and verdict for each candidate pair (vectorised)."""
+    names = name_similarity(
+        pairs["guest_surname"],
+        pairs["guest_given_names"],
+        pairs["document_surname"],
+        pairs["document_given_names"],
+    )
+    out = pairs.copy()
+    out["name_score"] = names["score"].to_numpy()
+    out["name_swapped"] = names["swapped"].to_numpy()
+    out["surname_score"] = names["surname_score"].to_numpy()
+    out["given_names_score"] = names["given_names_score"].to_numpy()
+    out["name_verdict"] = np.where(
+        out["name_score"] >= 1.0, SAME, np.where(out["name_score"] >= settings.name_similarity_min, NOISE, DIFFERENT)
+    )
+    out["date_of_birth_verdict"] = date_of_birth_verdict(pairs["guest_date_of_birth"], pairs["document_date_of_birth"])
+    out["sex_verdict"] = _equal_verdict(pairs["guest_sex"], pairs["document_sex"], unknown="X")
+    out["nationality_verdict"] = _equal_verdict(pairs["guest_nationality"], pairs["document_nationality"])
+    score = (
+        WEIGHTS["name"] * out["name_score"].to_numpy()
+        + WEIGHTS["date_of_birth"] * _points(out["date_of_birth_verdict"])
+        + WEIGHTS["sex"] * _points(out["sex_verdict"])
+        + WEIGHTS["nationality"] * _points(out["nationality_verdict"])
+    )
+    out["score"] = np.round(score, 4)
+    fields = out[["name_verdict", "date_of_birth_verdict", "sex_verdict", "nationality_verdict"]]
+    any_different = (fields == DIFFERENT).any(axis=1)
+    out["verdict"] = np.where(~any_different & (out["score"] >= settings.accept_score), LINKED, MISMATCH)
+    same_number = pairs["guest_passport_number"].astype(TEXT) == pairs["document_passport_number"].astype(TEXT)
+    out["passport_match"] = np.where(same_number, "EXACT", "CONFUSABLE")
+    return out
+
+
+def comparison_documents(scored: pd.DataFrame) -> list[str]:
+    """The per-field comparison a reviewer reads, one JSON document per pair."""
+    return tx.evidence_json(
+        {
+            "passport_number": {
+                "guest": scored["guest_passport_number"],
+                "document": scored["document_passport_number"],
+                "verdict": pd.Series(
+                    np.where(scored["passport_match"] == "EXACT", SAME, NOISE), index=scored.index, dtype=TEXT
+                ),
+            },
+            "name": {
+                "guest": tx.person_name(scored["guest_surname"], scored["guest_given_names"]),
+                "document": tx.person_name(scored["document_surname"], scored["document_given_names"]),
+                "score": scored["name_score"],
+                "surname_score": scored["surname_score"],
+                "given_names_score": scored["given_names_score"],
+                "order_swapped": scored["name_swapped"],
+                "verdict": scored["name_verdict"],
+            },
+            "date_of_birth": {
+                "guest": tx.iso_date(scored["guest_date_of_birth"]),
+                "document": tx.iso_date(scored["document_date_of_birth"]),
+                "verdict": scored["date_of_birth_verdict"],
+            },
+            "sex": {"guest": scored["guest_sex"], "document": scored["document_sex"], "verdict": scored["sex_verdict"]},
+            "nationality": {
+                "guest": scored["guest_nationality"],
+                "document": scored["document_nationality"],
+                "verdict": scored["nationality_verdict"],
+            },
+        },
+        len(scored),
+    )
+
+
+def link_identities(conn: Connection, settings: LinkingSettings) -> pd.DataFrame:
+    """Rebuild ``identity_link`` for the people in the reconcile scope; returns the links."""
+    run_sql(conn, "matching/clear_scope")
+    pairs = query_frame(conn, "matching/candidates")
+    if pairs.empty:
+        return pd.DataFrame(columns=LINK_COLUMNS)
+    scored = score_pairs(pairs.reset_index(drop=True), settings)
+    scored["comparison"] = comparison_documents(scored)
+    links = scored[LINK_COLUMNS]
+    insert_frame(conn, "identity_link", links)
+    return links

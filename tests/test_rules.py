@@ -1,0 +1,629 @@
+"""Every rule on literal fixtures, positive and negative, on SQLite and PostgreSQL.
+
+The fixture is one landing day written by hand in the FEEDS.md formats: a person per case,
+each in order except for the one thing the case is about. The tests assert the exact set
+of flags, so a missing positive and a flag on a look-alike both fail, then exercise the
+flag lifecycle: re-running is a no-op, a late extension clears an OVERSTAY, a lodging's
+cancellation does not clear a flag a reviewer holds.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from timpora.config import get_settings
+from timpora.documents.mrz import build_td3
+from timpora.flags.queries import list_flags
+from timpora.ingest.pipeline import ingest_keys
+from timpora.reconcile.engine import reconcile
+from timpora.warehouse.db import warehouse_engine
+
+DAY = "2024/10/03"
+HOTEL_COLUMNS = (
+    "report_id;event;lodging_id;lodging_name;lodging_region_code;guest_surname;guest_given_names;sex;"
+    "date_of_birth;nationality;passport_number;passport_expiry;check_in;check_out;room;occupation;"
+    "purpose_of_visit;reported_at;mrz_line1;mrz_line2"
+)
+PERMIT_COLUMNS = (
+    "permit_number,record_version,permit_type,status,visa_number,passport_number,nationality,surname,"
+    "given_names,date_of_birth,sex,activity,sponsor_name,sponsor_type,region_code,address,valid_from,"
+    "valid_until,office_code,updated_at"
+)
+LODGINGS = {"16.71": ("LDG-167101", "Hotel Sriwijaya Palembang"), "16.72": ("LDG-167201", "Hotel Gunung Gare")}
+
+
+def _permit(
+    number: str,
+    passport: str,
+    surname: str,
+    given: str,
+    dob: str,
+    sex: str,
+    *,
+    nationality: str = "AUS",
+    permit_type: str = "ITK",
+    activity: str = "TOURISM",
+    valid_from: str = "2024-09-01",
+    valid_until: str = "2024-11-29",
+    region: str = "16.71",
+    status: str = "ACTIVE",
+    version: int = 1,
+    visa: str = "",
+    sponsor: tuple[str, str] = ("", "NONE"),
+    updated_at: str = "2024-09-01T10:00:00+07:00",
+) -> str:
+    return (
+        f"{number},{version},{permit_type},{status},{visa},{passport},{nationality},{surname},{given},{dob},{sex},"
+        f'{activity},{sponsor[0]},{sponsor[1]},{region},"Jl. Merdeka No. 1",{valid_from},{valid_until},KANIM-PLG,'
+        f"{updated_at}"
+    )
+
+
+def _visa(number: str, passport: str, surname: str, given: str, dob: str, sex: str, **fields: Any) -> str:
+    record = {
+        "visa_number": number,
+        "record_version": 1,
+        "visa_index": "C1",
+        "status": "ISSUED",
+        "passport_number": passport,
+        "passport_country": fields.get("nationality", "AUS"),
+        "nationality": fields.get("nationality", "AUS"),
+        "surname": surname,
+        "given_names": given,
+        "date_of_birth": dob,
+        "sex": sex,
+        "purpose": "TOURISM",
+        "sponsor": None,
+        "issued_at": "2024-08-20T10:00:00+07:00",
+        "valid_until": "2024-11-20",
+        "max_stay_days": 60,
+    }
+    record.update({k: v for k, v in fields.items() if k in record})
+    return json.dumps(record)
+
+
+def _guest(
+    report: str,
+    region: str,
+    surname: str,
+    given: str,
+    sex: str,
+    dob: str,
+    passport: str,
+    check_in: str,
+    reported_at: str,
+    *,
+    event: str = "CHECK_IN",
+    nationality: str = "AUSTRALIA",
+    expiry: str = "01/01/2032",
+    check_out: str = "",
+    occupation: str = "tourist",
+    purpose: str = "liburan",
+    mrz: tuple[str, str] = ("", ""),
+) -> tuple[str, str]:
+    lodging_id, name = LODGINGS[region]
+    row = (
+        f"{lodging_id}-{report};{event};{lodging_id};{name};{region};{surname};{given};{sex};{dob};{nationality};"
+        f"{passport};{expiry};{check_in};{check_out};101;{occupation};{purpose};{reported_at};{mrz[0]};{mrz[1]}"
+    )
+    return region, row
+
+
+def _mrz_of(passport: str, surname: str, given: str, dob: date, sex: str, expiry: date) -> tuple[str, str]:
+    return build_td3("AUS", surname, given, passport, "AUS", dob, sex, expiry)
+
+
+def fixture_day() -> dict[str, list[str]]:
+    """Permits, visas and guest rows of the fixture day, by feed (and lodging region)."""
+    permits = [
+        # in order (negatives), covered on every night of their stays
+        _permit("ITK-OK-01", "G00000001", "SMITH", "JOHN", "1980-02-03", "M"),
+        _permit("ITK-JRN-01", "J00000001", "BROWN", "EMMA", "1985-03-04", "F", activity="JOURNALISM", visa="VJRN0001"),
+        _permit(
+            "ITAS-NGO-01",
+            "K00000001",
+            "TAYLOR",
+            "LIAM",
+            "1979-04-05",
+            "M",
+            permit_type="ITAS",
+            activity="WORK",
+            visa="VNGO0001",
+            sponsor=("Yayasan Hutan Kita", "NGO"),
+            valid_from="2024-03-01",
+            valid_until="2025-02-28",
+        ),
+        _permit("ITK-MUH-01", "M00000001", "HASSAN", "MUHAMMAD", "1990-03-07", "M", nationality="EGY"),
+        _permit(
+            "ITAS-HOME-01",
+            "H00000001",
+            "WILSON",
+            "NOAH",
+            "1970-06-07",
+            "M",
+            permit_type="ITAS",
+            activity="WORK",
+            region="16.03",
+            valid_from="2024-01-01",
+            valid_until="2025-06-30",
+            sponsor=("PT Bukit Asam Tbk", "COMPANY"),
+        ),
+        _permit("ITK-B2B-01", "B00000001", "JONES", "OLIVIA", "1988-07-08", "F"),
+        _permit("ITK-ONTIME-01", "T00000001", "WHITE", "AVA", "1992-08-09", "F"),
+        _permit("ITK-SCAN-01", "S00000001", "GREEN", "LUCAS", "1983-09-10", "M"),
+        _permit("ITK-EXT-01", "E00000001", "KING", "MIA", "1975-10-11", "F", valid_until="2024-09-30"),
+        _permit("ITK-EXT-01", "E00000001", "KING", "MIA", "1975-10-11", "F", valid_until="2024-12-31", version=2),
+        # OVERSTAY: ended 30 Sep; cancelled on 25 Sep
+        _permit("ITK-OVER-01", "O00000001", "CLARK", "ELLA", "1987-11-12", "F", valid_until="2024-09-30"),
+        _permit(
+            "ITK-OVER-02",
+            "O00000002",
+            "LEWIS",
+            "JACK",
+            "1986-12-13",
+            "M",
+            valid_until="2024-12-31",
+            status="CANCELLED",
+            updated_at="2024-09-25T10:00:00+07:00",
+        ),
+        # IDENTITY_MISMATCH: someone else on the passport; same person data but another nationality
+        _permit("ITK-IDN-01", "I00000001", "WANG", "FANG", "1990-01-01", "F", nationality="CHN"),
+        _permit("ITK-IDN-02", "I00000002", "ZHANG", "WEI", "1991-02-02", "M", nationality="CHN"),
+        # PURPOSE_MISMATCH: a tourist permit
+        _permit("ITK-PUR-01", "P00000001", "ONEILL", "SARAH", "1988-02-14", "F", visa="VPUR0001"),
+        # REGION_MISMATCH: work ITAS registered in Jakarta
+        _permit(
+            "ITAS-REG-01",
+            "R00000001",
+            "HALL",
+            "OSCAR",
+            "1978-01-15",
+            "M",
+            permit_type="ITAS",
+            activity="WORK",
+            region="31.74",
+            valid_from="2024-01-01",
+            valid_until="2025-06-30",
+            sponsor=("PT Bukit Asam Tbk", "COMPANY"),
+        ),
+        _permit("ITK-CON-01", "C00000001", "YOUNG", "GRACE", "1989-02-16", "F"),
+        _permit("ITK-LATE-01", "L00000001", "ALLEN", "HENRY", "1984-03-17", "M"),
+        _permit("ITK-DOC-01", "D00000001", "SCOTT", "RUBY", "1991-04-18", "F"),
+        _permit("ITK-DOC-02", "D00000002", "ADAMS", "LEO", "1993-05-19", "M"),
+    ]
+    visas = [
+        _visa("VJRN0001", "J00000001", "BROWN", "EMMA", "1985-03-04", "F", visa_index="JRN", purpose="JOURNALISM"),
+        _visa(
+            "VNGO0001",
+            "K00000001",
+            "TAYLOR",
+            "LIAM",
+            "1979-04-05",
+            "M",
+            visa_index="E23",
+            purpose="WORK",
+            sponsor={"name": "Yayasan Hutan Kita", "type": "NGO"},
+        ),
+        _visa("VPUR0001", "P00000001", "ONEILL", "SARAH", "1988-02-14", "F"),
+    ]
+    valid_scan = _mrz_of("S00000001", "GREEN", "LUCAS", date(1983, 9, 10), "M", date(2031, 1, 1))
+    bad_scan = _mrz_of("D00000001", "SCOTT", "RUBY", date(1991, 4, 18), "F", date(2031, 1, 1))
+    bad_scan = (bad_scan[0], bad_scan[1][:9] + str((int(bad_scan[1][9]) + 1) % 10) + bad_scan[1][10:])
+    guests = [
+        # negatives
+        _guest(
+            "00001",
+            "16.71",
+            "Smith",
+            "John",
+            "L",
+            "03/02/1980",
+            "G00000001",
+            "02/10/2024 14:00",
+            "02/10/2024 15:00",
+            occupation="photographer hobbyist",
+        ),
+        _guest(
+            "00002",
+            "16.71",
+            "Brown",
+            "Emma",
+            "P",
+            "04/03/1985",
+            "J00000001",
+            "02/10/2024 14:00",
+            "02/10/2024 15:00",
+            occupation="jurnalis",
+            purpose="liputan pilkada",
+        ),
+        _guest(
+            "00003",
+            "16.71",
+            "Taylor",
+            "Liam",
+            "L",
+            "05/04/1979",
+            "K00000001",
+            "02/10/2024 14:00",
+            "02/10/2024 15:00",
+            occupation="Staf LSM",
+            purpose="pendampingan masyarakat adat",
+        ),
+        # transliteration, day/month swap in the birth date, O/0 confusion in the number
+        _guest(
+            "00004",
+            "16.71",
+            "Hassan",
+            "Mohammed",
+            "L",
+            "03/07/1990",
+            "MOOOOOOO1",
+            "02/10/2024 14:00",
+            "02/10/2024 15:00",
+            nationality="EGY",
+        ),
+        _guest(
+            "00005",
+            "16.71",
+            "Wilson",
+            "Noah",
+            "L",
+            "07/06/1970",
+            "H00000001",
+            "23/08/2024 14:00",
+            "03/10/2024 09:00",
+            event="CHECK_OUT",
+            check_out="03/10/2024 08:30",
+        ),
+        _guest(
+            "00006",
+            "16.71",
+            "Jones",
+            "Olivia",
+            "P",
+            "08/07/1988",
+            "B00000001",
+            "29/09/2024 14:00",
+            "02/10/2024 08:30",
+            event="CHECK_OUT",
+            check_out="02/10/2024 08:00",
+        ),
+        _guest(
+            "00002", "16.72", "Jones", "Olivia", "P", "08/07/1988", "B00000001", "02/10/2024 10:00", "02/10/2024 10:30"
+        ),
+        _guest(
+            "00007", "16.71", "White", "Ava", "P", "09/08/1992", "T00000001", "01/10/2024 14:00", "02/10/2024 13:00"
+        ),
+        _guest(
+            "00008",
+            "16.71",
+            "Green",
+            "Lucas",
+            "L",
+            "10/09/1983",
+            "S00000001",
+            "02/10/2024 14:00",
+            "02/10/2024 15:00",
+            mrz=valid_scan,
+            expiry="01/01/2031",
+        ),
+        _guest(
+            "00009", "16.71", "Stone", "Nora", "P", "10/10/1990", "X00000001", "02/10/2024 14:00", "02/10/2024 15:00"
+        ),
+        _guest(
+            "00009",
+            "16.71",
+            "Stone",
+            "Nora",
+            "P",
+            "10/10/1990",
+            "X00000001",
+            "02/10/2024 14:00",
+            "02/10/2024 16:00",
+            event="CANCEL",
+        ),
+        _guest(
+            "00010",
+            "16.71",
+            "King",
+            "Mia",
+            "P",
+            "11/10/1975",
+            "E00000001",
+            "27/09/2024 14:00",
+            "03/10/2024 09:00",
+            event="CHECK_OUT",
+            check_out="03/10/2024 08:00",
+        ),
+        # positives
+        _guest(
+            "00011", "16.71", "Novak", "Petr", "L", "12/12/1982", "N00000001", "02/10/2024 20:00", "02/10/2024 21:00"
+        ),
+        _guest(
+            "00012",
+            "16.71",
+            "Clark",
+            "Ella",
+            "P",
+            "12/11/1987",
+            "O00000001",
+            "29/09/2024 14:00",
+            "03/10/2024 09:00",
+            event="CHECK_OUT",
+            check_out="03/10/2024 08:00",
+        ),
+        _guest(
+            "00013", "16.71", "Lewis", "Jack", "L", "13/12/1986", "O00000002", "02/10/2024 14:00", "02/10/2024 15:00"
+        ),
+        _guest(
+            "00014",
+            "16.71",
+            "Liu",
+            "Ming",
+            "L",
+            "05/05/1975",
+            "I00000001",
+            "02/10/2024 14:00",
+            "02/10/2024 15:00",
+            nationality="CHN",
+        ),
+        _guest(
+            "00015",
+            "16.71",
+            "Zhang",
+            "Wei",
+            "L",
+            "02/02/1991",
+            "I00000002",
+            "02/10/2024 14:00",
+            "02/10/2024 15:00",
+            nationality="TAIWAN",
+        ),
+        _guest(
+            "00016",
+            "16.72",
+            "O'Neill",
+            "Sarah",
+            "P",
+            "14/02/1988",
+            "P00000001",
+            "02/10/2024 14:00",
+            "02/10/2024 15:00",
+            occupation="Wartawan lepas",
+            purpose="liputan pilkada",
+        ),
+        _guest(
+            "00017",
+            "16.71",
+            "Hall",
+            "Oscar",
+            "L",
+            "15/01/1978",
+            "R00000001",
+            "25/08/2024 14:00",
+            "03/10/2024 09:00",
+            event="CHECK_OUT",
+            check_out="03/10/2024 08:30",
+            occupation="engineer",
+            purpose="bekerja",
+        ),
+        _guest(
+            "00018", "16.71", "Young", "Grace", "P", "16/02/1989", "C00000001", "02/10/2024 13:00", "02/10/2024 14:00"
+        ),
+        _guest(
+            "00003", "16.72", "Young", "Grace", "P", "16/02/1989", "C00000001", "02/10/2024 21:00", "02/10/2024 22:00"
+        ),
+        _guest(
+            "00019", "16.71", "Allen", "Henry", "L", "17/03/1984", "L00000001", "01/10/2024 09:00", "02/10/2024 13:30"
+        ),
+        _guest(
+            "00020",
+            "16.71",
+            "Scott",
+            "Ruby",
+            "P",
+            "18/04/1991",
+            "D00000001",
+            "02/10/2024 14:00",
+            "02/10/2024 15:00",
+            mrz=bad_scan,
+            expiry="01/01/2031",
+        ),
+        _guest(
+            "00021",
+            "16.71",
+            "Adams",
+            "Leo",
+            "L",
+            "19/05/1993",
+            "D00000002",
+            "02/10/2024 14:00",
+            "02/10/2024 15:00",
+            expiry="15/09/2024",
+        ),
+    ]
+    files: dict[str, list[str]] = {
+        f"stay_permit/{DAY}/KANIM-PLG_20241003_0800.csv": [PERMIT_COLUMNS, *permits],
+        f"visa/{DAY}/evisa_20241003_001.jsonl": visas,
+    }
+    for region, (lodging_id, _) in LODGINGS.items():
+        rows = [row for where, row in guests if where == region]
+        files[f"hotel_guest/{DAY}/{lodging_id}_20241003T1200.csv"] = [HOTEL_COLUMNS, *rows]
+    return files
+
+
+EXPECTED = {
+    ("NO_VALID_PERMIT", "N00000001"),
+    ("OVERSTAY", "O00000001"),
+    ("OVERSTAY", "O00000002"),
+    ("IDENTITY_MISMATCH", "I00000001"),
+    ("IDENTITY_MISMATCH", "I00000002"),
+    ("PURPOSE_MISMATCH", "P00000001"),
+    ("REGION_MISMATCH", "R00000001"),
+    ("CONCURRENT_STAY", "C00000001"),
+    ("LATE_REPORT", "L00000001"),
+    ("DOCUMENT_INVALID", "D00000001"),
+    ("DOCUMENT_INVALID", "D00000002"),
+}
+
+
+def land(landing: Path, files: dict[str, list[str]]) -> list[str]:
+    for key, lines in files.items():
+        path = landing / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return sorted(files, key=lambda k: ("visa" not in k, "stay_permit" not in k, k))
+
+
+def standing_flags() -> dict[tuple[str, str], Any]:
+    frame = list_flags()
+    return {(row.rule_code, row.passport_number): row for row in frame.itertuples() if row.status != "CLEARED"}
+
+
+def flag_rows() -> list[tuple[Any, ...]]:
+    with warehouse_engine(get_settings()).connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                sa.text("SELECT flag_id, status, evidence_hash, priority, updated_at FROM flag ORDER BY flag_id")
+            )
+        ]
+
+
+def test_each_rule_raises_its_cases_and_nothing_on_look_alikes(warehouse: str, landing: Path) -> None:
+    results = ingest_keys(land(landing, fixture_day()))
+    assert all(r.rows_quarantined == 0 for r in results), [r.as_dict() for r in results]
+    summary = reconcile()
+    flags = standing_flags()
+    assert set(flags) == EXPECTED
+
+    # One cause, one flag: the mismatched guests raise no coverage rule although no permit covers them.
+    assert summary.identity_mismatches == 2
+
+    overstay = json.loads(flags[("OVERSTAY", "O00000001")].evidence)
+    assert overstay["nights"] == {"first": "2024-10-01", "last": "2024-10-02", "count": 2}
+    assert overstay["permit"]["valid_until"] == "2024-09-30"
+    cancelled = flags[("OVERSTAY", "O00000002")]
+    assert "dibatalkan" in cancelled.reason_id and "cancelled" in cancelled.reason_en
+
+    impostor = json.loads(flags[("IDENTITY_MISMATCH", "I00000001")].evidence)
+    assert set(impostor["disagreements"]) == {"name", "date_of_birth", "sex"}
+    comparison = impostor["documents"]["comparisons"][0]
+    assert comparison["name"]["verdict"] == "DIFFERENT" and comparison["nationality"]["verdict"] == "SAME"
+    other_country = json.loads(flags[("IDENTITY_MISMATCH", "I00000002")].evidence)
+    assert other_country["disagreements"] == ["nationality"]
+    assert "kewarganegaraan" in flags[("IDENTITY_MISMATCH", "I00000002")].reason_id
+
+    purpose = json.loads(flags[("PURPOSE_MISMATCH", "P00000001")].evidence)
+    assert purpose["disagreements"] == ["JOURNALISM"]
+    assert purpose["declared"]["matched_words"] == ["wartawan"]
+    assert purpose["visa"]["catalogue_edition"] == "2024"
+    assert purpose["assessment"]["JOURNALISM"]["visa_allows"] is False
+
+    region = json.loads(flags[("REGION_MISMATCH", "R00000001")].evidence)
+    assert region["nights"]["count"] == 39 and region["permit"]["province_code"] == "31"
+
+    concurrent = flags[("CONCURRENT_STAY", "C00000001")]
+    assert sorted(json.loads(concurrent.report_ids)) == ["LDG-167101-00018", "LDG-167201-00003"]
+    assert json.loads(concurrent.evidence)["nights"]["count"] == 2
+
+    late = json.loads(flags[("LATE_REPORT", "L00000001")].evidence)
+    assert late["delay_hours"] == 28.5 and late["threshold_hours"] == 24
+    assert "28,5 jam" in flags[("LATE_REPORT", "L00000001")].reason_id
+
+    scan = json.loads(flags[("DOCUMENT_INVALID", "D00000001")].evidence)
+    assert scan["findings"] == ["CHECK_PASSPORT_NUMBER", "CHECK_COMPOSITE"]
+    assert scan["mrz"]["check_digits"]["date_of_birth"] is True
+    expired = json.loads(flags[("DOCUMENT_INVALID", "D00000002")].evidence)
+    assert expired["findings"] == ["PASSPORT_EXPIRED_BEFORE_STAY"]
+
+    # Every flag reads in both languages, and the monitoring window (Pilkada 2024, province
+    # 16) lifts the priority above the severity's own points.
+    for flag in flags.values():
+        assert flag.reason_id and flag.reason_en and flag.reason_id != flag.reason_en
+        assert flag.priority > 150
+
+    # The linker saw through transliteration, a day/month swap and O/0 in the number.
+    with warehouse_engine(get_settings()).connect() as conn:
+        link = conn.execute(
+            sa.text(
+                "SELECT verdict, passport_match, date_of_birth_verdict, name_verdict FROM identity_link "
+                "WHERE report_id = 'LDG-167101-00004'"
+            )
+        ).one()
+    assert tuple(link) == ("LINKED", "CONFUSABLE", "NOISE", "NOISE")
+
+
+def test_rerun_is_a_no_op_and_a_late_extension_clears_the_overstay(warehouse: str, landing: Path) -> None:
+    ingest_keys(land(landing, fixture_day()))
+    reconcile()
+    before = flag_rows()
+    again = reconcile(full=True)
+    assert (again.raised, again.updated, again.cleared) == (0, 0, 0)
+    assert flag_rows() == before
+
+    # A reviewer holds the NO_VALID_PERMIT flag; the lodging then cancels that stay.
+    flags = standing_flags()
+    held = flags[("NO_VALID_PERMIT", "N00000001")].flag_id
+    with warehouse_engine(get_settings()).begin() as conn:
+        conn.execute(
+            sa.text("UPDATE flag SET status = 'IN_REVIEW', assignee = 'petugas1' WHERE flag_id = :f"), {"f": held}
+        )
+
+    extension = _permit(
+        "ITK-OVER-01",
+        "O00000001",
+        "CLARK",
+        "ELLA",
+        "1987-11-12",
+        "F",
+        valid_until="2024-12-31",
+        version=2,
+        updated_at="2024-10-03T09:00:00+07:00",
+    )
+    cancel = _guest(
+        "00011",
+        "16.71",
+        "Novak",
+        "Petr",
+        "L",
+        "12/12/1982",
+        "N00000001",
+        "02/10/2024 20:00",
+        "03/10/2024 10:00",
+        event="CANCEL",
+    )[1]
+    late_files = {
+        f"stay_permit/{DAY}/KANIM-PLG_20241003_1500.csv": [PERMIT_COLUMNS, extension],
+        f"hotel_guest/{DAY}/LDG-167101_20241003T1500.csv": [HOTEL_COLUMNS, cancel],
+    }
+    ingest_keys(land(landing, late_files))
+    summary = reconcile()
+    assert summary.cleared == 1
+
+    with warehouse_engine(get_settings()).connect() as conn:
+        statuses = dict(conn.execute(sa.text("SELECT rule_code || ':' || passport_number, status FROM flag")).all())
+        note = conn.execute(
+            sa.text("SELECT clear_note FROM flag WHERE rule_code = 'OVERSTAY' AND passport_number = 'O00000001'")
+        ).scalar_one()
+        events = (
+            conn.execute(
+                sa.text(
+                    "SELECT kind FROM flag_event WHERE flag_id = (SELECT flag_id FROM flag "
+                    "WHERE rule_code = 'OVERSTAY' AND passport_number = 'O00000001') ORDER BY at"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert statuses["OVERSTAY:O00000001"] == "CLEARED"
+    assert "perpanjangan izin" in note and "permit extension" in note
+    assert events == ["RAISED", "CLEARED"]
+    # The reviewer's claim stands: the cancellation does not clear a flag someone holds.
+    assert statuses["NO_VALID_PERMIT:N00000001"] == "IN_REVIEW"
+    assert statuses["OVERSTAY:O00000002"] == "OPEN"
