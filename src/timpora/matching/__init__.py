@@ -1,0 +1,1 @@
+"""Identity linking: which permits and visas belong to the guest of a stay."""
