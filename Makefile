@@ -28,6 +28,7 @@ demo: install
 
 ## test: lint, type-check and run the whole test suite (SQLite and PostgreSQL)
 test: install $(COMPOSE_SCHEMA)
+	./scripts/ensure-chromium
 	./scripts/run-tests
 
 lint: install

@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -396,6 +396,147 @@ def quarantine_export(
         err.print(f"wrote {output}")
     else:
         sys.stdout.write(text)
+
+
+def _reviewer(username: str) -> Any:
+    """The acting reviewer: password from TIMPORA_REVIEW_PASSWORD or a hidden prompt."""
+    import os
+
+    from timpora.review import service as svc
+
+    password = os.environ.get("TIMPORA_REVIEW_PASSWORD") or typer.prompt(f"Password for {username}", hide_input=True)
+    user = svc.authenticate(username, password)
+    if user is None:
+        _fail(f"wrong username or password for {username!r}")
+    return user
+
+
+def _review_call(action: Any) -> Any:
+    from timpora.review.service import ReviewError
+
+    try:
+        return action()
+    except ReviewError as exc:
+        _fail(str(exc))
+
+
+UserOption = Annotated[
+    str, typer.Option("--user", "-u", help="act as this reviewer (password: TIMPORA_REVIEW_PASSWORD or prompt)")
+]
+FlagArgument = Annotated[str, typer.Argument(help="flag id")]
+
+
+@review_app.command("user")
+def review_user(
+    username: Annotated[str, typer.Argument(help="login name")],
+    role: Annotated[str, typer.Option(help="reviewer, supervisor, analyst or admin")],
+    region: Annotated[str, typer.Option(help="region scope: a province (16) or regency/city (16.71)")],
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    language: Annotated[str, typer.Option(help="id or en")] = "id",
+) -> None:
+    """Create a user, or reset one's password, role and scope (password: TIMPORA_NEW_PASSWORD or prompt)."""
+    import os
+
+    from timpora.review import service as svc
+    from timpora.warehouse.db import warehouse_engine
+    from timpora.warehouse.migrate import migrate
+
+    migrate(warehouse_engine())
+    password = os.environ.get("TIMPORA_NEW_PASSWORD") or typer.prompt(
+        f"New password for {username}", hide_input=True, confirmation_prompt=True
+    )
+    _review_call(lambda: svc.save_user(username, password, role, region, name, language))
+    console.print(f"User {username}: {role}, region {region}")
+
+
+@review_app.command("list")
+def review_list(
+    user: UserOption,
+    rule: Annotated[str | None, typer.Option(help="rule code")] = None,
+    status: Annotated[str | None, typer.Option(help="status")] = None,
+    region: Annotated[str | None, typer.Option(help="region code within your scope")] = None,
+    mine: Annotated[bool, typer.Option(help="only flags you hold")] = False,
+    limit: Annotated[int, typer.Option(help="rows")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table")] = False,
+) -> None:
+    """The queue of your region, highest priority first."""
+    from timpora.review import service as svc
+
+    reviewer = _reviewer(user)
+    query = svc.QueueFilter(
+        rule_code=rule, status=status, region=region, assignee=user if mine else None, page_size=min(limit, 200)
+    )
+    page = _review_call(lambda: svc.queue(reviewer, query))
+    if as_json:
+        for flag in page["flags"]:
+            sys.stdout.write(json.dumps(flag, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"Queue {reviewer.region_scope}: {page['total']} flags")
+    for column in ("flag", "rule", "severity", "priority", "status", "holder", "passport", "region"):
+        table.add_column(column, no_wrap=True)
+    for flag in page["flags"]:
+        table.add_row(
+            flag["flag_id"],
+            flag["rule_code"],
+            flag["severity"],
+            str(flag["priority"]),
+            flag["status"],
+            flag["assignee"] or "",
+            flag["passport_number"],
+            flag["region_code"],
+        )
+    console.print(table)
+
+
+@review_app.command("claim")
+def review_claim(user: UserOption, flag_id: FlagArgument) -> None:
+    """Take a flag (nobody else can hold it)."""
+    from timpora.review import service as svc
+
+    reviewer = _reviewer(user)
+    _review_call(lambda: svc.claim(reviewer, flag_id))
+    console.print(f"{flag_id}: claimed by {user}")
+
+
+@review_app.command("comment")
+def review_comment(
+    user: UserOption, flag_id: Annotated[str, typer.Argument()], text: Annotated[str, typer.Argument()]
+) -> None:
+    """Comment on a flag."""
+    from timpora.review import service as svc
+
+    reviewer = _reviewer(user)
+    _review_call(lambda: svc.comment(reviewer, flag_id, text))
+    console.print(f"{flag_id}: comment added")
+
+
+@review_app.command("close")
+def review_close(
+    user: UserOption,
+    flag_ids: Annotated[list[str], typer.Argument(help="one flag, or several (supervisors: bulk-close)")],
+    disposition: Annotated[
+        str, typer.Option(help="CONFIRMED_VIOLATION, FALSE_POSITIVE, WARNING_ISSUED, REFERRED_FOR_ACTION")
+    ],
+    note: Annotated[str, typer.Option(help="why (required)")],
+) -> None:
+    """Close flags with a disposition and a note."""
+    from timpora.review import service as svc
+
+    reviewer = _reviewer(user)
+    closed = _review_call(lambda: svc.close(reviewer, flag_ids, disposition, note))
+    console.print(f"closed {len(closed)}: {', '.join(closed)} ({disposition})")
+
+
+@review_app.command("reopen")
+def review_reopen(
+    user: UserOption, flag_id: Annotated[str, typer.Argument()], note: Annotated[str, typer.Option(help="why")]
+) -> None:
+    """Reopen a closed flag."""
+    from timpora.review import service as svc
+
+    reviewer = _reviewer(user)
+    _review_call(lambda: svc.reopen(reviewer, flag_id, note))
+    console.print(f"{flag_id}: reopened")
 
 
 @review_app.command("serve")

@@ -1,0 +1,2 @@
+SELECT flag_id, status FROM flag
+WHERE flag_id IN :flag_ids AND (province_code = :scope OR region_code = :scope);

@@ -1,0 +1,2 @@
+INSERT INTO app_user (username, display_name, password_hash, role, region_scope, language, active, created_at)
+VALUES (:username, :display_name, :password_hash, :role, :region_scope, :language, 1, :now);

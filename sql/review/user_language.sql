@@ -1,0 +1,1 @@
+UPDATE app_user SET language = :language WHERE username = :username;
