@@ -118,3 +118,37 @@ def test_evaluate_scores_a_generated_day_against_its_truth(warehouse: str, landi
         assert (row["precision"], row["recall"]) == (1.0, 1.0), row
     missing = runner.invoke(app, ["evaluate", str(tmp_path / "nope.json")])
     assert missing.exit_code != 0 and "does not exist" in missing.output
+
+
+def test_review_commands_work_the_queue(warehouse: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.review_support import PASSWORD, create_users, flag_state, make_flag
+
+    create_users()
+    first, second = make_flag("FCLI000001"), make_flag("FCLI000002")
+    monkeypatch.setenv("TIMPORA_REVIEW_PASSWORD", PASSWORD)
+    listed = runner.invoke(app, ["review", "list", "--user", "reviewer", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert {json.loads(line)["flag_id"] for line in listed.output.splitlines()} == {first, second}
+    assert runner.invoke(app, ["review", "claim", "--user", "reviewer", first]).exit_code == 0
+    taken = runner.invoke(app, ["review", "claim", "--user", "supervisor", first])
+    assert taken.exit_code == 2 and "cannot be claimed" in taken.output
+    no_disposition = runner.invoke(app, ["review", "close", "--user", "reviewer", first, "--note", "x"])
+    assert no_disposition.exit_code == 2
+    closed = runner.invoke(
+        app,
+        ["review", "close", "--user", "reviewer", first, "--disposition", "WARNING_ISSUED", "--note", "ditegur"],
+    )
+    assert closed.exit_code == 0, closed.output
+    assert flag_state(first) == ("CLOSED", None, "WARNING_ISSUED")
+    # A reviewer may not bulk-close; a supervisor may.
+    bulk = ["review", "close", first, second, "--disposition", "FALSE_POSITIVE", "--note", "duplikat"]
+    refused = runner.invoke(app, [*bulk[:2], "--user", "reviewer", *bulk[2:]])
+    assert refused.exit_code == 2 and "may not do this" in refused.output
+    blocked = runner.invoke(app, [*bulk[:2], "--user", "supervisor", *bulk[2:]])
+    assert blocked.exit_code == 2 and "is CLOSED" in blocked.output
+    assert runner.invoke(app, ["review", "reopen", "--user", "supervisor", first, "--note", "cek lagi"]).exit_code == 0
+    assert runner.invoke(app, [*bulk[:2], "--user", "supervisor", *bulk[2:]]).exit_code == 0
+    assert flag_state(second) == ("CLOSED", None, "FALSE_POSITIVE")
+    monkeypatch.setenv("TIMPORA_REVIEW_PASSWORD", "wrong")
+    denied = runner.invoke(app, ["review", "list", "--user", "reviewer"])
+    assert denied.exit_code == 2 and "wrong username or password" in denied.output

@@ -155,6 +155,13 @@ def demo(
     for dag_id, state in outcome.dag_runs:
         console.print(f"  {dag_id}: {state}")
     _print_flags(limit=40)
+    from timpora.review.service import DEMO_PASSWORD, ensure_demo_users
+
+    if ensure_demo_users(settings):
+        console.print(
+            f"Review app users (province 16): demo-reviewer, demo-supervisor, demo-analyst, demo-admin; "
+            f"password {DEMO_PASSWORD}"
+        )
     _print_next_steps(settings, time.monotonic() - started, truth_path)
 
 
@@ -289,6 +296,8 @@ def _print_next_steps(settings: object, seconds: float, truth_path: Path) -> Non
     console.print(f"  • Great Expectations Data Docs: {s.gx_dir / 'gx/uncommitted/data_docs/local_site/index.html'}")
     console.print(f"  • the warehouse (SQLite):       {s.warehouse_url.removeprefix('sqlite:///')}")
     console.print(f"  • what was planted:             {truth_path}")
+    console.print(f"  • precision and recall:         timpora evaluate {truth_path}")
+    console.print("  • the review queue:             timpora review serve  →  http://127.0.0.1:8000/")
     console.print(f"  • Airflow's record of the runs: AIRFLOW_HOME={s.airflow_home} airflow dags list-runs reconcile")
 
 

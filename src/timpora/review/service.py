@@ -174,6 +174,28 @@ def save_user(
         _audit(conn, "admin-cli", "SAVE_USER", None, {"username": username, "role": role, "scope": region_scope})
 
 
+DEMO_PASSWORD = "timpora-demo-2024"
+DEMO_USERS = {
+    "demo-reviewer": ("reviewer", "16"),
+    "demo-supervisor": ("supervisor", "16"),
+    "demo-analyst": ("analyst", "16"),
+    "demo-admin": ("admin", "16"),
+}
+
+
+def ensure_demo_users(settings: Settings | None = None) -> bool:
+    """On the embedded demo only: one user per role for province 16, when nobody exists yet."""
+    settings = settings or get_settings()
+    if settings.environment != "embedded":
+        return False
+    with _engine(settings).connect() as conn:
+        if query_sql(conn, "review/user_list"):
+            return False
+    for username, (role, scope) in DEMO_USERS.items():
+        save_user(username, DEMO_PASSWORD, role, scope, username.replace("-", " ").title(), settings=settings)
+    return True
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
