@@ -395,12 +395,21 @@ def _present(frame: pd.DataFrame, user: Reviewer) -> list[dict[str, Any]]:
     return records
 
 
-def queue(user: Reviewer, query: QueueFilter, settings: Settings | None = None) -> dict[str, Any]:
+def queue(user: Reviewer, query: QueueFilter, settings: Settings | None = None, audit: bool = True) -> dict[str, Any]:
     """One page of the queue in the user's scope, and the total the filters match."""
     params = _queue_params(user, query)
-    with _engine(settings).connect() as conn:
+    with _tx(settings) as conn:
         total = int(query_sql(conn, "review/queue_count", params)[0][0])
         frame = query_frame(conn, "review/queue_page", params)
+        if audit:
+            # The queue shows passports and names too: which flags were shown is on record.
+            _audit(
+                conn,
+                user.username,
+                "VIEW_QUEUE",
+                None,
+                {"filters": _filters_of(query), "page": query.page, "flag_ids": frame["flag_id"].tolist()},
+            )
     return {"total": total, "page": query.page, "page_size": query.page_size, "flags": _present(frame, user)}
 
 
@@ -605,14 +614,20 @@ def export_csv(user: Reviewer, query: QueueFilter, settings: Settings | None = N
     query.page, query.page_size = 1, PAGE_SIZE_MAX
     rows: list[dict[str, Any]] = []
     while True:
-        page = queue(user, query, settings)
+        page = queue(user, query, settings, audit=False)
         rows.extend(page["flags"])
         if len(rows) >= page["total"] or not page["flags"] or len(rows) >= 100_000:
             break
         query.page += 1
     frame = pd.DataFrame(rows)
     with _tx(settings) as conn:
-        _audit(conn, user.username, "EXPORT_CSV", None, {"rows": len(rows), "filters": _filters_of(query)})
+        _audit(
+            conn,
+            user.username,
+            "EXPORT_CSV",
+            None,
+            {"rows": len(rows), "filters": _filters_of(query), "flag_ids": [r["flag_id"] for r in rows]},
+        )
     if frame.empty:
         return ""
     frame["report_ids"] = frame["report_ids"].map(json.dumps)  # as stored: export_flags reads JSON text
