@@ -24,6 +24,7 @@ from timpora.ingest.ledger import now_utc
 from timpora.matching.identity import link_identities
 from timpora.rules.catalogue import CANDIDATE_COLUMNS, RULES, RuleContext
 from timpora.rules.config import RulesConfig, load_rules_config
+from timpora.warehouse import star
 from timpora.warehouse.bulk import insert_frame
 from timpora.warehouse.db import query_frame, query_sql, run_sql, transaction, warehouse_engine
 from timpora.warehouse.locks import exclusive
@@ -103,6 +104,7 @@ def reconcile(
         conn.execute(sa.text("DELETE FROM flag_candidate"))
         insert_frame(conn, "flag_candidate", candidates)
         _publish(conn, summary, [code.value for code in evaluated], as_of)
+        star.refresh(conn, config)
         run_sql(conn, "reconcile/save_state", {"as_of_date": as_of, "now": now_utc(), "scope_size": summary.scope_size})
         run_sql(conn, "reconcile/release_claims", {"run_id": run_id})
         conn.execute(sa.text("DELETE FROM flag_candidate"))

@@ -10,7 +10,6 @@ transaction as the change itself.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
 import uuid
@@ -26,6 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection, Engine
 
+from timpora import privacy
 from timpora.config import Settings, get_settings
 from timpora.reference import regions
 from timpora.rules.config import load_rules_config
@@ -274,11 +274,10 @@ def set_language(user: Reviewer, language: str, settings: Settings | None = None
 
 
 def pseudonym(value: str | None, settings: Settings | None = None) -> str | None:
-    """A stable, keyed pseudonym of a passport number (HMAC-SHA256): joinable, not reversible."""
+    """A stable, keyed pseudonym of a passport number (see :mod:`timpora.privacy`)."""
     if value is None or value == "":
         return value
-    key = (settings or get_settings()).pseudonym_key.encode()
-    return "PSN-" + hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()[:16].upper()
+    return privacy.pseudonym(str(value), (settings or get_settings()).pseudonym_key)
 
 
 _PASSPORT_KEYS = {

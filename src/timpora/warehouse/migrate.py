@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from timpora.config import get_settings
 from timpora.reference import regions
+from timpora.warehouse import star
 from timpora.warehouse.db import run_sql, sql_statements, transaction
 
 _MIGRATION_FILE = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
@@ -75,6 +76,12 @@ def migrate(engine: Engine, target: int | None = None) -> list[int]:
             )
             applied_now.append(migration.version)
     load_reference_data(engine)
+    with transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _PG_MIGRATION_LOCK})
+        if star.has_star(conn):
+            star.load_reference(conn)
+            star.apply_views(conn)
     return applied_now
 
 

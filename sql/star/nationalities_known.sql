@@ -1,0 +1,1 @@
+SELECT nationality_code FROM dim_nationality;

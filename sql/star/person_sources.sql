@@ -1,0 +1,11 @@
+-- What the records of the people in scope say about them (no names, no numbers): the
+-- nationality, sex and year of birth, from their stays first, then permits, then visas.
+SELECT sc.person_key, src.source, src.nationality, src.sex, src.date_of_birth
+FROM reconcile_scope AS sc
+INNER JOIN (
+    SELECT 1 AS source, passport_key, nationality, sex, date_of_birth FROM guest_stay
+    UNION ALL
+    SELECT 2 AS source, passport_key, nationality, sex, date_of_birth FROM stay_permit
+    UNION ALL
+    SELECT 3 AS source, passport_key, nationality, sex, date_of_birth FROM visa
+) AS src ON src.passport_key = sc.person_key;

@@ -1,0 +1,206 @@
+"""The analyst star schema: reference dimensions, per-person refresh, and the analyst views.
+
+Dimensions of reference data (dates, regions, nationalities, visa indexes) are loaded with
+the migrations. Person-keyed rows (``dim_person``, the facts) are rebuilt by every
+reconcile for the people it examined, in the reconcile's transaction, so the star never
+disagrees with the flags. Views (``sql/views/*.sql``) are recreated after migrations; on
+PostgreSQL the ``analyst`` role is granted SELECT on them and on nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pycountry
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from timpora.config import get_settings
+from timpora.privacy import pseudonyms
+from timpora.reference import regions
+from timpora.reference.visa_catalogue import editions
+from timpora.rules import purpose
+from timpora.rules.config import RulesConfig
+from timpora.warehouse.bulk import insert_frame
+from timpora.warehouse.db import query_frame, run_sql, sql_statements
+
+ANALYST_ROLE = "analyst"
+EPOCH = date(1970, 1, 1)
+_VIEW_NAME = re.compile(r"CREATE\s+VIEW\s+(\w+)", re.IGNORECASE)
+# Codes the feeds accept that pycountry does not name (ICAO's and our own).
+_EXTRA_NATIONALITIES = {"XXA": "Stateless", "XXB": "Refugee", "XXC": "Refugee (other)", "XXX": "Unspecified"}
+
+
+def view_files() -> list[Path]:
+    return sorted((get_settings().sql_dir / "views").glob("*.sql"))
+
+
+def view_name(path: Path) -> str:
+    match = _VIEW_NAME.search(path.read_text(encoding="utf-8"))
+    if not match:
+        raise RuntimeError(f"{path} does not create a view")
+    return match.group(1)
+
+
+def has_star(conn: Connection) -> bool:
+    return sa.inspect(conn).has_table("dim_date")
+
+
+def load_reference(conn: Connection) -> None:
+    """Reference dimensions, idempotently (cheap when already loaded)."""
+    if conn.execute(sa.text("SELECT COUNT(*) FROM dim_date")).scalar_one() == 0:
+        days = pd.read_sql(sa.text("SELECT day, day_number FROM calendar_day"), conn)
+        stamps = pd.to_datetime(days["day"])
+        iso = stamps.dt.isocalendar()
+        insert_frame(
+            conn,
+            "dim_date",
+            pd.DataFrame(
+                {
+                    "date_key": days["day_number"],
+                    "day": stamps.dt.date,
+                    "year": stamps.dt.year,
+                    "month": stamps.dt.month,
+                    "day_of_month": stamps.dt.day,
+                    "iso_week": iso["week"].astype("int64"),
+                    "iso_weekday": iso["day"].astype("int64"),
+                    "month_label": stamps.dt.strftime("%Y-%m"),
+                }
+            ),
+        )
+    table = regions()
+    if conn.execute(sa.text("SELECT COUNT(*) FROM dim_region")).scalar_one() != len(table):
+        conn.execute(sa.text("DELETE FROM dim_region"))
+        insert_frame(
+            conn,
+            "dim_region",
+            pd.DataFrame(
+                [
+                    {
+                        "region_code": r.code,
+                        "name": r.name,
+                        "level": r.level,
+                        "province_code": r.province_code,
+                        "province_name": table[r.province_code].name,
+                        "timezone": r.timezone,
+                    }
+                    for r in table.values()
+                ]
+            ),
+        )
+    if conn.execute(sa.text("SELECT COUNT(*) FROM dim_nationality")).scalar_one() == 0:
+        names = {c.alpha_3: c.name for c in pycountry.countries} | _EXTRA_NATIONALITIES
+        insert_frame(
+            conn,
+            "dim_nationality",
+            pd.DataFrame({"nationality_code": list(names), "name": list(names.values())}),
+        )
+    if conn.execute(sa.text("SELECT COUNT(*) FROM dim_visa_index")).scalar_one() == 0:
+        insert_frame(
+            conn,
+            "dim_visa_index",
+            pd.DataFrame(
+                [
+                    {
+                        "edition": e.edition,
+                        "visa_index": i.code,
+                        "in_force_from": e.in_force_from,
+                        "kind": i.kind,
+                        "name_en": i.name_en,
+                        "activities": ",".join(sorted(i.activities)),
+                        "max_stay_days": i.max_stay_days,
+                        "allows_work": int(i.allows_work),
+                        "permit_type": i.permit_type,
+                    }
+                    for e in editions()
+                    for i in e.indexes.values()
+                ]
+            ),
+        )
+
+
+def apply_views(conn: Connection) -> list[str]:
+    """(Re)create the analyst views; on PostgreSQL grant the analyst role those and only those."""
+    names = []
+    for path in view_files():
+        name = view_name(path)
+        conn.execute(sa.text(f"DROP VIEW IF EXISTS {name}"))
+        for statement in sql_statements(f"views/{path.stem}", conn.dialect.name):
+            conn.execute(sa.text(statement))
+        names.append(name)
+    if conn.dialect.name == "postgresql":
+        for statement in sql_statements("views/grants/analyst_role", conn.dialect.name):
+            conn.execute(sa.text(statement))
+        for name in names:
+            conn.execute(sa.text(f"GRANT SELECT ON {name} TO {ANALYST_ROLE}"))
+    return names
+
+
+def _day_keys(values: pd.Series) -> pd.Series:
+    return (pd.to_datetime(values, format="ISO8601").dt.normalize() - pd.Timestamp(EPOCH)).dt.days
+
+
+def refresh(conn: Connection, config: RulesConfig) -> None:
+    """Rebuild the star rows of the people in the reconcile scope (and the windows)."""
+    run_sql(conn, "star/clear_scope")
+    sources = query_frame(conn, "star/person_sources")
+    if len(sources):
+        known = {row[0] for row in conn.execute(sa.text("SELECT nationality_code FROM dim_nationality"))}
+        missing = sorted(set(sources["nationality"].dropna()) - known)
+        if missing:
+            insert_frame(conn, "dim_nationality", pd.DataFrame({"nationality_code": missing, "name": missing}))
+        first = sources.sort_values(["person_key", "source"]).drop_duplicates("person_key")
+        people = pd.DataFrame(
+            {
+                "person_key": first["person_key"].to_numpy(),
+                "person_pseudonym": pseudonyms(first["person_key"].astype(str)),
+                "nationality_code": first["nationality"].to_numpy(),
+                "sex": first["sex"].to_numpy(),
+                "birth_year": pd.to_datetime(first["date_of_birth"], format="ISO8601").dt.year.to_numpy(),
+            }
+        )
+        insert_frame(conn, "dim_person", people)
+    run_sql(conn, "star/upsert_lodging")
+    run_sql(conn, "star/fact_guest_night")
+    run_sql(conn, "star/fact_check_in", {"late_report_seconds": config.thresholds.late_report_hours * 3600})
+    run_sql(conn, "star/fact_permit")
+    visas = query_frame(conn, "star/visas_in_scope")
+    if len(visas):
+        insert_frame(
+            conn,
+            "fact_visa",
+            pd.DataFrame(
+                {
+                    "visa_number": visas["visa_number"],
+                    "person_key": visas["person_key"],
+                    "edition": purpose.edition_of(visas["issued_at"]),
+                    "visa_index": visas["visa_index"],
+                    "status": visas["status"],
+                    "purpose": visas["purpose"],
+                    "sponsor_type": visas["sponsor_type"],
+                    "issued_date_key": _day_keys(visas["issued_at"]),
+                    "valid_until_key": _day_keys(visas["valid_until"]),
+                }
+            ),
+        )
+    conn.execute(sa.text("DELETE FROM monitoring_window"))
+    windows = [
+        {
+            "name": w.name,
+            "region_prefix": prefix,
+            "date_from": w.date_from,
+            "date_until": w.date_until,
+            "priority_boost": w.priority_boost,
+        }
+        for w in config.monitoring_windows
+        for prefix in w.region_prefixes
+    ]
+    if windows:
+        insert_frame(conn, "monitoring_window", pd.DataFrame(windows))
+
+
+def first_day(day_key: int) -> date:
+    return EPOCH + timedelta(days=day_key)
