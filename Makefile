@@ -34,6 +34,7 @@ test: install $(COMPOSE_SCHEMA)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint sql
 	$(BIN)/mypy
 
 fix: install

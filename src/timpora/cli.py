@@ -112,6 +112,18 @@ def db_migrate() -> None:
     console.print(f"Applied migrations: {applied or 'none (up to date)'}")
 
 
+@db_app.command("dictionary")
+def db_dictionary(
+    output: Annotated[Path, typer.Option(help="where to write it")] = Path("docs/DATA_DICTIONARY.md"),
+) -> None:
+    """Write the data dictionary (tables, columns, analyst views) generated from the schema."""
+    from timpora.warehouse.dictionary import generate
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(generate(), encoding="utf-8")
+    console.print(f"Data dictionary written to {output}")
+
+
 @app.command()
 def demo(
     stays: Annotated[int, typer.Option(help="size of the generated day")] = 300,
