@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from timpora import metrics
 from timpora.config import Settings, get_settings
 from timpora.feeds.contracts import Feed, LandingKey, parse_landing_key
 from timpora.feeds.normalise import TEXT
@@ -201,21 +202,31 @@ def _process(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult
     state = FileReadState()
     rows_read = 0
     blank_lines = 0
-    for number, batch in enumerate(read_feed_file(feed, path, landing, settings.chunk_rows, state)):
-        outcome = validator.validate(feed, batch.frame, parameters, run_name=f"{entry.ledger_id}-{number:04d}")
+    batches = read_feed_file(feed, path, landing, settings.chunk_rows, state)
+    number = 0
+    while True:
+        with metrics.stage("parse and normalise"):
+            batch = next(batches, None)
+        if batch is None:
+            break
+        metrics.count("parse and normalise", len(batch.frame) + len(batch.rejected))
+        with metrics.stage("validate and quarantine", len(batch.frame)):
+            outcome = validator.validate(feed, batch.frame, parameters, run_name=f"{entry.ledger_id}-{number:04d}")
+            failed = pd.Series(outcome.failed, index=batch.frame.index)
+            good = batch.frame[~failed]
+            quarantined = _validation_rejects(batch, outcome.reasons)
+        number += 1
         rows_read += len(batch.frame) + len(batch.rejected)
         blank_lines += batch.blank_lines
-        failed = pd.Series(outcome.failed, index=batch.frame.index)
-        good = batch.frame[~failed]
-        quarantined = _validation_rejects(batch, outcome.reasons)
-        with transaction(engine) as conn:
+        with metrics.stage("stage rows", len(good)), transaction(engine) as conn:
             insert_frame(
                 conn, STAGING_TABLE[feed], staging_frame(feed, good, entry, landing), types_from=HISTORY_TABLE[feed]
             )
             _insert_quarantine(conn, entry, quarantined, scope="row")
     note = None
     with transaction(engine, settings.pg_work_mem) as conn:
-        run_sql(conn, f"ingest/{feed.value}/merge", {"ledger_id": entry.ledger_id})
+        with metrics.stage("merge", rows_read):
+            run_sql(conn, f"ingest/{feed.value}/merge", {"ledger_id": entry.ledger_id})
         staged, loaded = query_sql(conn, f"ingest/{feed.value}/counts", {"ledger_id": entry.ledger_id})[0]
         quarantined_rows = query_sql(conn, "ingest/quarantined_rows", {"ledger_id": entry.ledger_id})[0][0]
         duplicates = int(staged) - int(loaded)

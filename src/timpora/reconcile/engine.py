@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from timpora import metrics
 from timpora.config import Settings, get_settings
 from timpora.feeds.normalise import TEXT
 from timpora.ingest.ledger import now_utc
@@ -82,7 +83,8 @@ def reconcile(
         if nights_as_of != as_of:
             run_sql(conn, "reconcile/scope_open_stays", {"run_id": run_id})
         summary.scope_size = int(conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_scope")).scalar_one())
-        run_sql(conn, "reconcile/build_nights", {"nights_until": as_of + timedelta(days=1)})
+        with metrics.stage("guest nights"):
+            run_sql(conn, "reconcile/build_nights", {"nights_until": as_of + timedelta(days=1)})
         summary.nights = int(
             conn.execute(
                 sa.text(
@@ -90,21 +92,26 @@ def reconcile(
                 )
             ).scalar_one()
         )
-        links = link_identities(conn, config.linking)
+        with metrics.stage("identity linking"):
+            links = link_identities(conn, config.linking)
+        metrics.count("identity linking", len(links))
         summary.links = len(links)
         summary.identity_mismatches = int((links["verdict"] == "MISMATCH").sum())
         context = RuleContext(as_of=as_of, config=config, run_id=run_id)
         evaluated = [code for code in RULES if config.enabled(code)]
         frames = []
         for code in evaluated:
-            found = RULES[code].evaluate(conn, context)
+            with metrics.stage("rules"):
+                found = RULES[code].evaluate(conn, context)
             summary.candidates[code.value] = len(found)
             frames.append(found)
         candidates = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CANDIDATE_COLUMNS)
-        conn.execute(sa.text("DELETE FROM flag_candidate"))
-        insert_frame(conn, "flag_candidate", candidates)
-        _publish(conn, summary, [code.value for code in evaluated], as_of)
-        star.refresh(conn, config)
+        with metrics.stage("flag upsert", len(candidates)):
+            conn.execute(sa.text("DELETE FROM flag_candidate"))
+            insert_frame(conn, "flag_candidate", candidates)
+            _publish(conn, summary, [code.value for code in evaluated], as_of)
+        with metrics.stage("analyst star refresh"):
+            star.refresh(conn, config)
         run_sql(conn, "reconcile/save_state", {"as_of_date": as_of, "now": now_utc(), "scope_size": summary.scope_size})
         run_sql(conn, "reconcile/release_claims", {"run_id": run_id})
         conn.execute(sa.text("DELETE FROM flag_candidate"))

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from timpora.feeds.normalise import TEXT
+from timpora.matching.identity import nested_comparison
 from timpora.rules import document, purpose
 from timpora.rules import text as tx
 from timpora.rules.config import DeclaredActivity, RuleCode, RulesConfig
@@ -331,7 +332,7 @@ def refine_identity(cases: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
     stays = grouped[stay_columns].first().reset_index(drop=True)
     stays["documents"] = grouped["document"].agg(list).to_numpy()
     # The comparisons are stored JSON; a flag shows them as structured data, parsed once each.
-    stays["comparisons"] = grouped["comparison"].agg(lambda docs: [json.loads(d) for d in docs]).to_numpy()
+    stays["comparisons"] = grouped["comparison"].agg(lambda docs: [nested_comparison(d) for d in docs]).to_numpy()
     stays["kinds"] = grouped["document_kind"].agg(list).to_numpy()
     stays["numbers"] = grouped["document_number"].agg(list).to_numpy()
     differs = grouped[[f"{field}_differs" for field in _FIELD_LABELS]].any()

@@ -1,0 +1,312 @@
+"""A national peak day, end to end, against a warehouse that already holds a year.
+
+The workload (scaled by --scale, default the three runs 0.25, 1 and 4):
+  hotel-guest events 200,000, visas 40,000, stay permits 30,000 for the day, landing on a
+  warehouse holding --base-permits stay permits and --base-visas visas (default 2,000,000
+  each). Most of the day's guests are people of the year (their permits are in the
+  warehouse); the rest arrive with the day's visas and permits.
+
+Each dialect's year is built once (generated with the bulk generator, ingested through the
+platform, reconciled) and copied for every run, so each run lands on the same warehouse.
+Each run is a separate process (its peak RSS is its own) and prints per stage: rows,
+seconds, rows/s; then the total, the peak memory and two baselines measured in the same
+process on the same rows: pandas ``to_sql`` of the day's hotel rows, and GX ``SUMMARY``
+validation of them. Results are also written as JSON.
+
+    .venv/bin/python bench/national_day.py                       # PostgreSQL and SQLite, x0.25, x1, x4
+    .venv/bin/python bench/national_day.py --dialects postgresql --scales 1 --base-permits 200000 --base-visas 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+DAY = date(2024, 10, 3)
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PEAK = {"hotel_guest": 200_000, "visa": 40_000, "stay_permit": 30_000}
+HOTEL_FILES = 8  # regional aggregators' exports: few large files, as a national feed delivers them
+
+
+def _environment(url: str, work: Path) -> None:
+    from timpora.config import override_environment
+
+    override_environment(data_dir=str(work / "data"), warehouse_url=url, landing_dir=str(work / "landing"))
+
+
+def build_year(url: str, work: Path, permits: int, visas: int) -> dict[str, Any]:
+    """The warehouse of a year: permits and visas of a population, ingested and reconciled."""
+    _environment(url, work)
+    from timpora.generator import bulk
+    from timpora.ingest.pipeline import ingest_keys
+    from timpora.reconcile.engine import reconcile
+    from timpora.warehouse.db import dispose_engines, warehouse_engine
+    from timpora.warehouse.migrate import migrate
+
+    migrate(warehouse_engine())
+    year_day = DAY - timedelta(days=1)
+    people = bulk.population(max(permits, visas), seed=101, as_of=year_day).frame
+    people.to_parquet(work / "year_people.parquet")
+    landing = work / "landing"
+    keys = [
+        f"stay_permit/{year_day:%Y/%m/%d}/KANIM-JKS_{year_day:%Y%m%d}_year.csv",
+        f"visa/{year_day:%Y/%m/%d}/evisa_{year_day:%Y%m%d}_year.jsonl",
+    ]
+    started = time.perf_counter()
+    bulk.write_permits(landing / keys[0], people.iloc[:permits], "KANIM-JKS", year_day, seed=102, bad_share=0)
+    bulk.write_visas(landing / keys[1], people.iloc[:visas], year_day, seed=103, bad_share=0)
+    ingest_keys(keys)
+    reconcile(full=True)
+    seconds = time.perf_counter() - started
+    dispose_engines()
+    return {"permits": permits, "visas": visas, "seconds": round(seconds, 1)}
+
+
+def write_day(work: Path, scale: float) -> list[str]:
+    """The day's files: visas, permits, and hotel exports of year people and new arrivals."""
+    import numpy as np
+    import pandas as pd
+
+    from timpora.generator import bulk
+
+    landing = work / "landing"
+    events = int(PEAK["hotel_guest"] * scale)
+    new_people = max(int(PEAK["visa"] * scale), int(PEAK["stay_permit"] * scale))
+    arrivals = bulk.population(new_people, seed=int(7 + scale * 100), as_of=DAY).frame
+    arrivals["passport_number"] = "N" + arrivals["passport_number"].str.slice(1)  # not a year passport
+    year = pd.read_parquet(work / "year_people.parquet")
+    rng = np.random.default_rng(11)
+    returning = year.iloc[rng.choice(len(year), max(0, events - new_people), replace=False)]
+    guests = pd.concat([arrivals, returning], ignore_index=True).iloc[:events]
+    keys = [
+        f"visa/{DAY:%Y/%m/%d}/evisa_{DAY:%Y%m%d}_peak.jsonl",
+        f"stay_permit/{DAY:%Y/%m/%d}/KANIM-PLG_{DAY:%Y%m%d}_peak.csv",
+    ]
+    bulk.write_visas(landing / keys[0], arrivals.iloc[: int(PEAK["visa"] * scale)], DAY, seed=21)
+    bulk.write_permits(landing / keys[1], arrivals.iloc[: int(PEAK["stay_permit"] * scale)], "KANIM-PLG", DAY, seed=22)
+    for index, part in enumerate(np.array_split(np.arange(len(guests)), HOTEL_FILES)):
+        region = ("16.71", "16.72", "31.74", "51.71")[index % 4]
+        lodging = f"LDG-{region.replace('.', '')}{index + 1:02d}"
+        key = f"hotel_guest/{DAY:%Y/%m/%d}/{lodging}_{DAY:%Y%m%d}T1200.csv"
+        bulk.write_hotel_file(landing / key, guests.iloc[part], lodging, region, DAY, seed=30 + index)
+        keys.append(key)
+    return keys
+
+
+def run_day(url: str, work: Path, scale: float) -> dict[str, Any]:
+    """One measured run (in its own process): ingest the day and reconcile, stage by stage."""
+    _environment(url, work)
+    import pandas as pd
+
+    from timpora import metrics
+    from timpora.feeds.contracts import Feed, parse_landing_key
+    from timpora.feeds.parsing import FileReadState, read_feed_file
+    from timpora.ingest.pipeline import ingest_keys, validation_parameters
+    from timpora.reconcile.engine import reconcile
+    from timpora.validation.runner import validation_frame, validator_for
+    from timpora.warehouse.db import dispose_engines, engine_for_url
+
+    keys = write_day(work, scale)
+    rows = {feed: 0 for feed in PEAK}
+    metrics.reset()
+    started = time.perf_counter()
+    for result in ingest_keys(keys):
+        rows[result.feed] += result.rows_read
+    ingested = time.perf_counter() - started
+    summary = reconcile()
+    total = time.perf_counter() - started
+    stages = metrics.snapshot()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    # Baselines on the same hotel rows, in the same process.
+    from timpora.config import get_settings
+
+    settings = get_settings()
+    frames = []
+    for key in keys:
+        landing = parse_landing_key(key)
+        if landing.feed is Feed.HOTEL_GUEST:
+            frames += [
+                b.frame for b in read_feed_file(landing.feed, work / "landing" / key, landing, 10**7, FileReadState())
+            ]
+    hotel = pd.concat(frames, ignore_index=True)
+    validator = validator_for(settings.gx_dir, settings.expectations_dir, build_data_docs=False)
+    checkpoint = validator._checkpoint(Feed.HOTEL_GUEST)
+    started = time.perf_counter()
+    checkpoint.run(
+        batch_parameters={"dataframe": validation_frame(hotel)},
+        expectation_parameters=dict(validation_parameters(parse_landing_key(keys[-1]))),
+    )
+    gx_summary = time.perf_counter() - started
+    raw = pd.concat(
+        [pd.read_csv(work / "landing" / k, sep=";", dtype=str) for k in keys if k.startswith("hotel_guest/")],
+        ignore_index=True,
+    )
+    engine = engine_for_url(url)
+    started = time.perf_counter()
+    raw.to_sql("bench_to_sql_baseline", engine, if_exists="replace", index=False, chunksize=10_000)
+    to_sql = time.perf_counter() - started
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE bench_to_sql_baseline"))
+    dispose_engines()
+    return {
+        "scale": scale,
+        "rows": rows,
+        "stages": stages,
+        "ingest_seconds": ingested,
+        "total_seconds": total,
+        "peak_rss_mb": round(peak_mb),
+        "reconcile": {"people": summary.scope_size, "nights": summary.nights, "raised": summary.raised},
+        "baselines": {"to_sql_hotel_seconds": to_sql, "gx_summary_hotel_seconds": gx_summary, "hotel_rows": len(raw)},
+    }
+
+
+def _copy_database(url: str, dialect: str, base: Path, scale: float) -> tuple[str, Path, str | None]:
+    work = Path(tempfile.mkdtemp(prefix=f"timpora-peak-{dialect}-"))
+    shutil.copy(base / "year_people.parquet", work / "year_people.parquet")
+    if dialect == "sqlite":
+        shutil.copy(base / "warehouse.db", work / "warehouse.db")
+        return f"sqlite:///{work / 'warehouse.db'}", work, None
+    name = f"timpora_peak_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{url.rsplit("/", 1)[1]}"'))
+    admin.dispose()
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name, work, name
+
+
+def _drop(name: str | None) -> None:
+    if name:
+        admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _print_run(dialect: str, run: dict[str, Any]) -> None:
+    day_rows = sum(run["rows"].values())
+    print(f"\n{dialect}, x{run['scale']}: {run['rows']}  ({day_rows:,} rows)")
+    print(f"  {'stage':<26}{'rows':>10}{'seconds':>10}{'rows/s':>11}")
+    for name, figures in run["stages"].items():
+        rate = figures["rows"] / figures["seconds"] if figures["seconds"] and figures["rows"] else 0
+        print(f"  {name:<26}{int(figures['rows']):>10}{figures['seconds']:>10.1f}{rate:>11,.0f}")
+    print(
+        f"  {'total (ingest + reconcile)':<26}{day_rows:>10}{run['total_seconds']:>10.1f}"
+        f"{day_rows / run['total_seconds']:>11,.0f}   peak RSS {run['peak_rss_mb']:,} MB"
+    )
+    merge_seconds = sum(run["stages"].get(s, {}).get("seconds", 0) for s in ("stage rows", "merge"))
+    merge_rate = day_rows / max(merge_seconds, 1e-9)
+    baseline = run["baselines"]
+    to_sql_rate = baseline["hotel_rows"] / max(baseline["to_sql_hotel_seconds"], 1e-9)
+    validate = run["stages"].get("validate and quarantine", {})
+    validate_rate = validate.get("rows", 0) / max(validate.get("seconds", 0), 1e-9)
+    summary_rate = baseline["hotel_rows"] / max(baseline["gx_summary_hotel_seconds"], 1e-9)
+    print(
+        f"  baselines: pandas to_sql {to_sql_rate:,.0f} rows/s -> our stage+merge {merge_rate:,.0f} rows/s "
+        f"= x{merge_rate / to_sql_rate:.1f};  GX SUMMARY {summary_rate:,.0f} rows/s -> our validate+quarantine "
+        f"{validate_rate:,.0f} rows/s = x{validate_rate / summary_rate:.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dialects", default="postgresql,sqlite")
+    parser.add_argument("--scales", default="0.25,1,4")
+    parser.add_argument("--base-permits", type=int, default=2_000_000)
+    parser.add_argument("--base-visas", type=int, default=2_000_000)
+    parser.add_argument("--json", type=Path, default=Path("test-artifacts/national_day.json"))
+    parser.add_argument("--run-day", nargs=3, metavar=("URL", "WORK", "SCALE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run_day:
+        url, work, scale = args.run_day
+        print(json.dumps(run_day(url, Path(work), float(scale))))
+        return
+
+    results: dict[str, Any] = {"workload": PEAK, "base": {}, "runs": {}}
+    for dialect in args.dialects.split(","):
+        base = Path(tempfile.mkdtemp(prefix=f"timpora-year-{dialect}-"))
+        base_db = None
+        if dialect == "sqlite":
+            base_url = f"sqlite:///{base / 'warehouse.db'}"
+        else:
+            base_db = f"timpora_year_{uuid.uuid4().hex[:8]}"
+            admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'CREATE DATABASE "{base_db}"'))
+            admin.dispose()
+            base_url = ADMIN_URL.rsplit("/", 1)[0] + "/" + base_db
+        try:
+            year = subprocess.run(
+                [sys.executable, "-c", _YEAR, base_url, str(base), str(args.base_permits), str(args.base_visas)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=os.environ | {"PYTHONPATH": str(Path(__file__).parent)},
+            )
+            results["base"][dialect] = json.loads(year.stdout.strip().splitlines()[-1])
+            print(
+                f"{dialect}: year of {args.base_permits:,} permits and {args.base_visas:,} visas built in "
+                f"{results['base'][dialect]['seconds']} s"
+            )
+            runs = []
+            for scale in (float(s) for s in args.scales.split(",")):
+                url, work, name = _copy_database(base_url, dialect, base, scale)
+                try:
+                    done = subprocess.run(
+                        [sys.executable, __file__, "--run-day", url, str(work), str(scale)],
+                        capture_output=True,
+                        text=True,
+                        check=False,
+                    )
+                    if done.returncode != 0:
+                        print(done.stderr[-3000:], file=sys.stderr)
+                        raise SystemExit(f"the x{scale} run on {dialect} failed")
+                    run = json.loads(done.stdout.strip().splitlines()[-1])
+                finally:
+                    _drop(name)
+                    shutil.rmtree(work, ignore_errors=True)
+                _print_run(dialect, run)
+                runs.append(run)
+            results["runs"][dialect] = runs
+            print(f"\n{dialect}: cost growth (seconds per 1,000 day rows)")
+            for run in runs:
+                day_rows = sum(run["rows"].values())
+                reconcile_s = sum(
+                    run["stages"].get(s, {}).get("seconds", 0)
+                    for s in ("guest nights", "identity linking", "rules", "flag upsert", "analyst star refresh")
+                )
+                print(
+                    f"  x{run['scale']:<5} total {1000 * run['total_seconds'] / day_rows:6.3f}   "
+                    f"reconcile {1000 * reconcile_s / day_rows:6.3f}"
+                )
+        finally:
+            _drop(base_db)
+            shutil.rmtree(base, ignore_errors=True)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=1, default=str))
+    print(f"\nwritten {args.json}")
+
+
+_YEAR = """
+import json, sys
+from pathlib import Path
+from national_day import build_year
+print(json.dumps(build_year(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))))
+"""
+
+
+if __name__ == "__main__":
+    main()
