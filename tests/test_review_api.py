@@ -305,3 +305,26 @@ def test_closed_flags_reraised_by_new_data_come_back_reopened(warehouse: str) ->
         run_sql(conn, "flags/update_changed", {"now": "2024-10-04 00:00:00"})
     assert flag_state(same)[0] == "CLOSED"  # one more night of the same stay
     assert flag_state(changed)[0] == "REOPENED"
+
+
+def test_nul_characters_are_refused_not_crashed_on(review_app: Any) -> None:
+    """PostgreSQL text cannot hold NUL: such requests get a 4xx, never a server error."""
+    supervisor = Session(review_app, "supervisor")
+    flag_id = new_flag()
+    headers = {"X-CSRF-Token": supervisor.csrf}
+    answers = [
+        supervisor.client.post(
+            "/api/bulk-close",
+            json={"flag_ids": ["F\x00"], "disposition": "FALSE_POSITIVE", "note": "x"},
+            headers=headers,
+        ),
+        supervisor.client.post(f"/api/flags/{flag_id}/comments", json={"body": "a\x00b"}, headers=headers),
+        supervisor.client.get("/api/flags/F%00X"),
+        supervisor.client.get("/api/flags?assignee=a%00b"),
+        supervisor.client.post(
+            f"/flags/{flag_id}/action", data={"csrf_token": supervisor.csrf, "action": "comment", "body": "a\x00b"}
+        ),
+        TestClient(review_app).post("/api/login", json={"username": "a\x00", "password": "b"}),
+    ]
+    assert [a.status_code for a in answers] == [422, 422, 400, 400, 303, 422]
+    assert flag_state(flag_id) == ("OPEN", None, None)

@@ -85,6 +85,8 @@ CREATE TABLE fact_check_in (
     CONSTRAINT ck_fact_check_in_in_time CHECK (reported_in_time IN (0, 1))
 );
 CREATE INDEX ix_fact_check_in_lodging ON fact_check_in (lodging_id);
+-- Deleting a person's rows (and the FK check when dim_person rows go) must not scan.
+CREATE INDEX ix_fact_check_in_person ON fact_check_in (person_key);
 
 CREATE TABLE fact_permit (
     permit_number      VARCHAR(30) PRIMARY KEY,

@@ -419,13 +419,11 @@ def quarantine_export(
         sys.stdout.write(text)
 
 
-def _reviewer(username: str) -> Any:
-    """The acting reviewer: password from TIMPORA_REVIEW_PASSWORD or a hidden prompt."""
-    import os
-
+def _reviewer(username: str, password: str | None) -> Any:
+    """The acting reviewer; without --password (or TIMPORA_REVIEW_PASSWORD), a hidden prompt."""
     from timpora.review import service as svc
 
-    password = os.environ.get("TIMPORA_REVIEW_PASSWORD") or typer.prompt(f"Password for {username}", hide_input=True)
+    password = password or typer.prompt(f"Password for {username}", hide_input=True)
     user = svc.authenticate(username, password)
     if user is None:
         _fail(f"wrong username or password for {username!r}")
@@ -445,6 +443,11 @@ UserOption = Annotated[
     str, typer.Option("--user", "-u", help="act as this reviewer (password: TIMPORA_REVIEW_PASSWORD or prompt)")
 ]
 FlagArgument = Annotated[str, typer.Argument(help="flag id")]
+# Typer reads the variable for the option; scripts set it instead of typing a password.
+PasswordOption = Annotated[
+    str | None,
+    typer.Option(envvar="TIMPORA_REVIEW_PASSWORD", hidden=True, help="the acting user's password"),
+]
 
 
 @review_app.command("user")
@@ -454,18 +457,17 @@ def review_user(
     region: Annotated[str, typer.Option(help="region scope: a province (16) or regency/city (16.71)")],
     name: Annotated[str | None, typer.Option(help="display name")] = None,
     language: Annotated[str, typer.Option(help="id or en")] = "id",
+    password: Annotated[
+        str | None, typer.Option(envvar="TIMPORA_NEW_PASSWORD", hidden=True, help="the new password")
+    ] = None,
 ) -> None:
     """Create a user, or reset one's password, role and scope (password: TIMPORA_NEW_PASSWORD or prompt)."""
-    import os
-
     from timpora.review import service as svc
     from timpora.warehouse.db import warehouse_engine
     from timpora.warehouse.migrate import migrate
 
     migrate(warehouse_engine())
-    password = os.environ.get("TIMPORA_NEW_PASSWORD") or typer.prompt(
-        f"New password for {username}", hide_input=True, confirmation_prompt=True
-    )
+    password = password or typer.prompt(f"New password for {username}", hide_input=True, confirmation_prompt=True)
     _review_call(lambda: svc.save_user(username, password, role, region, name, language))
     console.print(f"User {username}: {role}, region {region}")
 
@@ -479,11 +481,12 @@ def review_list(
     mine: Annotated[bool, typer.Option(help="only flags you hold")] = False,
     limit: Annotated[int, typer.Option(help="rows")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table")] = False,
+    password: PasswordOption = None,
 ) -> None:
     """The queue of your region, highest priority first."""
     from timpora.review import service as svc
 
-    reviewer = _reviewer(user)
+    reviewer = _reviewer(user, password)
     query = svc.QueueFilter(
         rule_code=rule, status=status, region=region, assignee=user if mine else None, page_size=min(limit, 200)
     )
@@ -510,23 +513,26 @@ def review_list(
 
 
 @review_app.command("claim")
-def review_claim(user: UserOption, flag_id: FlagArgument) -> None:
+def review_claim(user: UserOption, flag_id: FlagArgument, password: PasswordOption = None) -> None:
     """Take a flag (nobody else can hold it)."""
     from timpora.review import service as svc
 
-    reviewer = _reviewer(user)
+    reviewer = _reviewer(user, password)
     _review_call(lambda: svc.claim(reviewer, flag_id))
     console.print(f"{flag_id}: claimed by {user}")
 
 
 @review_app.command("comment")
 def review_comment(
-    user: UserOption, flag_id: Annotated[str, typer.Argument()], text: Annotated[str, typer.Argument()]
+    user: UserOption,
+    flag_id: Annotated[str, typer.Argument()],
+    text: Annotated[str, typer.Argument()],
+    password: PasswordOption = None,
 ) -> None:
     """Comment on a flag."""
     from timpora.review import service as svc
 
-    reviewer = _reviewer(user)
+    reviewer = _reviewer(user, password)
     _review_call(lambda: svc.comment(reviewer, flag_id, text))
     console.print(f"{flag_id}: comment added")
 
@@ -539,23 +545,27 @@ def review_close(
         str, typer.Option(help="CONFIRMED_VIOLATION, FALSE_POSITIVE, WARNING_ISSUED, REFERRED_FOR_ACTION")
     ],
     note: Annotated[str, typer.Option(help="why (required)")],
+    password: PasswordOption = None,
 ) -> None:
     """Close flags with a disposition and a note."""
     from timpora.review import service as svc
 
-    reviewer = _reviewer(user)
+    reviewer = _reviewer(user, password)
     closed = _review_call(lambda: svc.close(reviewer, flag_ids, disposition, note))
     console.print(f"closed {len(closed)}: {', '.join(closed)} ({disposition})")
 
 
 @review_app.command("reopen")
 def review_reopen(
-    user: UserOption, flag_id: Annotated[str, typer.Argument()], note: Annotated[str, typer.Option(help="why")]
+    user: UserOption,
+    flag_id: Annotated[str, typer.Argument()],
+    note: Annotated[str, typer.Option(help="why")],
+    password: PasswordOption = None,
 ) -> None:
     """Reopen a closed flag."""
     from timpora.review import service as svc
 
-    reviewer = _reviewer(user)
+    reviewer = _reviewer(user, password)
     _review_call(lambda: svc.reopen(reviewer, flag_id, note))
     console.print(f"{flag_id}: reopened")
 

@@ -15,6 +15,8 @@ given names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -75,11 +77,19 @@ def _similarity(left: pd.Series, right: pd.Series) -> np.ndarray:
     return np.where(both_empty, 100.0, scores).astype(np.float64) / 100.0
 
 
+def _per_distinct(transform: Callable[[pd.Series], pd.Series], *columns: pd.Series) -> list[pd.Series]:
+    """Apply a string transform once per distinct value (names repeat across pairs)."""
+    distinct = pd.Series(pd.unique(pd.concat(columns, ignore_index=True)), dtype=TEXT)
+    mapping = dict(zip(distinct.tolist(), transform(distinct).tolist(), strict=True))
+    return [column.map(mapping).astype(TEXT) for column in columns]
+
+
 def part_similarity(left: pd.Series, right: pd.Series) -> np.ndarray:
     """Similarity of folded name parts: spelling, romanisation key or consonant skeleton."""
     spelled = _similarity(left, right)
-    keyed = _similarity(romanisation_key(left), romanisation_key(right)) * KEY_WEIGHT
-    left_skeleton, right_skeleton = skeleton(left), skeleton(right)
+    left_key, right_key = _per_distinct(romanisation_key, left, right)
+    keyed = _similarity(left_key, right_key) * KEY_WEIGHT
+    left_skeleton, right_skeleton = _per_distinct(skeleton, left, right)
     long_enough = (
         (left_skeleton.str.len() >= SKELETON_MIN_LENGTH) & (right_skeleton.str.len() >= SKELETON_MIN_LENGTH)
     ).to_numpy()

@@ -21,7 +21,7 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request, Respo
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from timpora.config import get_settings
@@ -77,34 +77,44 @@ _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; a request carrying one is malformed, not a server error.
+    if "\x00" in value:
+        raise ValueError("text may not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
 class NotLoggedIn(Exception):
     """No valid session on a page: the browser goes to the login page."""
 
 
 class Credentials(BaseModel):
-    username: str = Field(min_length=1, max_length=60)
-    password: str = Field(min_length=1, max_length=200)
+    username: Text = Field(min_length=1, max_length=60)
+    password: Text = Field(min_length=1, max_length=200)
 
 
 class CloseRequest(BaseModel):
     disposition: svc.Disposition
-    note: str = Field(min_length=1, max_length=4000)
+    note: Text = Field(min_length=1, max_length=4000)
 
 
 class BulkCloseRequest(CloseRequest):
-    flag_ids: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(min_length=1, max_length=1000)
+    flag_ids: list[Annotated[Text, Field(min_length=1, max_length=20)]] = Field(min_length=1, max_length=1000)
 
 
 class CommentRequest(BaseModel):
-    body: str = Field(min_length=1, max_length=4000)
+    body: Text = Field(min_length=1, max_length=4000)
 
 
 class ReopenRequest(BaseModel):
-    note: str = Field(min_length=1, max_length=4000)
+    note: Text = Field(min_length=1, max_length=4000)
 
 
 class ReassignRequest(BaseModel):
-    assignee: str = Field(min_length=1, max_length=60)
+    assignee: Text = Field(min_length=1, max_length=60)
 
 
 def _is_api(request: Request) -> bool:
@@ -275,6 +285,15 @@ def create_app() -> FastAPI:
             "POST /api/login (a session cookie); send the returned csrf_token as X-CSRF-Token on changes."
         ),
     )
+
+    @app.middleware("http")
+    async def _refuse_nul(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        """A NUL in the path or query (%00) is a malformed request: 400 before any handler."""
+        raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
+        if b"%00" in raw or b"\x00" in raw or "\x00" in request.url.path:
+            return JSONResponse({"detail": "the request may not contain NUL characters"}, status_code=400)
+        response: Response = await call_next(request)
+        return response
 
     @app.exception_handler(NotLoggedIn)
     async def _to_login(request: Request, _: NotLoggedIn) -> Response:

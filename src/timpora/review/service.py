@@ -202,6 +202,8 @@ def _token_hash(token: str) -> str:
 
 def login(username: str, password: str, minutes: int, settings: Settings | None = None) -> str | None:
     """A new session token for valid credentials, else None (and the failure is audited)."""
+    if "\x00" in username or "\x00" in password:
+        return None
     with _tx(settings) as conn:
         rows = query_sql(conn, "review/user_get", {"username": username})
         ok = False
@@ -328,6 +330,7 @@ class QueueFilter:
     def check(self) -> None:
         from timpora.rules.config import RuleCode
 
+        _clean(*(v for v in (self.rule_code, self.status, self.severity, self.region, self.window, self.assignee) if v))
         if self.rule_code and self.rule_code not in RuleCode.__members__:
             raise ReviewError(f"unknown rule code {self.rule_code!r}", 422)
         if self.status and self.status not in STATUSES:
@@ -414,6 +417,7 @@ def queue(user: Reviewer, query: QueueFilter, settings: Settings | None = None, 
 
 def flag_detail(user: Reviewer, flag_id: str, settings: Settings | None = None) -> dict[str, Any]:
     """A flag with its stays, documents, identity links and history; the view is audited."""
+    _clean(flag_id)
     with _tx(settings) as conn:
         frame = query_frame(conn, "review/flag_get", {"flag_id": flag_id, "scope": user.region_scope})
         if frame.empty:
@@ -435,6 +439,12 @@ def flag_detail(user: Reviewer, flag_id: str, settings: Settings | None = None) 
     return {"flag": flag, "stays": stays, "documents": documents, "links": links, "history": history}
 
 
+def _clean(*values: str) -> None:
+    """Forms reach here too: text with NUL characters is refused, never sent to the database."""
+    if any("\x00" in value for value in values):
+        raise ReviewError("text may not contain NUL characters", 422)
+
+
 def _require(user: Reviewer, roles: frozenset[Role]) -> None:
     if user.role not in roles:
         raise ReviewError(f"a {user.role.value} may not do this", 403)
@@ -449,6 +459,7 @@ def _exists_in_scope(conn: Connection, user: Reviewer, flag_id: str) -> str:
 
 def claim(user: Reviewer, flag_id: str, settings: Settings | None = None) -> None:
     _require(user, WORKERS)
+    _clean(flag_id)
     with _tx(settings) as conn:
         changed = run_sql(
             conn,
@@ -464,6 +475,7 @@ def claim(user: Reviewer, flag_id: str, settings: Settings | None = None) -> Non
 
 def release(user: Reviewer, flag_id: str, settings: Settings | None = None) -> None:
     _require(user, WORKERS)
+    _clean(flag_id)
     with _tx(settings) as conn:
         changed = run_sql(
             conn,
@@ -485,6 +497,7 @@ def release(user: Reviewer, flag_id: str, settings: Settings | None = None) -> N
 
 def comment(user: Reviewer, flag_id: str, body: str, settings: Settings | None = None) -> None:
     _require(user, WORKERS)
+    _clean(flag_id, body)
     body = body.strip()
     if not body or len(body) > 4000:
         raise ReviewError("a comment needs 1 to 4000 characters", 422)
@@ -516,6 +529,7 @@ def close(
 ) -> list[str]:
     """Close flags with a disposition and note; several at once only for supervisors."""
     _require(user, WORKERS)
+    _clean(disposition, note, *flag_ids)
     chosen = _disposition(disposition)
     note = note.strip()
     if not note or len(note) > 4000:
@@ -566,6 +580,7 @@ def close(
 
 def reopen(user: Reviewer, flag_id: str, note: str, settings: Settings | None = None) -> None:
     _require(user, WORKERS)
+    _clean(flag_id, note)
     note = note.strip()
     if not note:
         raise ReviewError("reopening needs a note", 422)
@@ -580,6 +595,7 @@ def reopen(user: Reviewer, flag_id: str, note: str, settings: Settings | None = 
 
 def reassign(user: Reviewer, flag_id: str, assignee: str, settings: Settings | None = None) -> None:
     _require(user, LEADS)
+    _clean(flag_id, assignee)
     with _tx(settings) as conn:
         frame = query_frame(conn, "review/flag_get", {"flag_id": flag_id, "scope": user.region_scope})
         if frame.empty:
@@ -676,6 +692,7 @@ def audit_entries(
     settings: Settings | None = None,
 ) -> list[dict[str, Any]]:
     _require(user, frozenset({Role.ADMIN}))
+    _clean(actor or "", flag_id or "")
     if page < 1:
         raise ReviewError("page must be 1 or more", 422)
     with _engine(settings).connect() as conn:
