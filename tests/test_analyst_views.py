@@ -163,3 +163,16 @@ def test_the_analyst_role_reads_views_and_no_base_table(fixture_warehouse: str) 
             with pytest.raises(sa.exc.ProgrammingError, match="permission denied"), conn.begin_nested():
                 conn.execute(sa.text(f"SELECT 1 FROM {table} LIMIT 1"))
         conn.rollback()
+
+
+def test_flag_fact_carries_keys_and_pseudonyms(fixture_warehouse: str) -> None:
+    facts = rows("SELECT * FROM fact_flag")
+    assert len(facts) == 11
+    # The pseudonym is of the linking key: O00000001 folds to 000000001 (O/0 confusion).
+    overstay = next(
+        r for r in facts if r["rule_code"] == "OVERSTAY" and r["person_pseudonym"] == pseudonym("000000001")
+    )
+    days = {r["date_key"]: _day(r["day"]) for r in rows("SELECT date_key, day FROM dim_date WHERE year = 2024")}
+    assert (days[overstay["first_night_key"]], days[overstay["last_night_key"]]) == ("2024-10-01", "2024-10-02")
+    assert all(r["raised_date_key"] is not None and r["closed_date_key"] is None for r in facts)
+    assert all(r["person_pseudonym"].startswith("PSN-") for r in facts)
