@@ -1,3 +1,6 @@
+-- New flags. Existing ones are left to update_changed. ON CONFLICT, not NOT EXISTS against
+-- the flag table: an anti-join over the table the same statement fills was planned as
+-- a sequential scan per candidate when the table's statistics said it was empty.
 INSERT INTO flag (
     flag_id, rule_code, subject_key, person_key, severity, priority, status, passport_number,
     nationality, report_ids, lodging_id, region_code, province_code, first_night, last_night,
@@ -9,4 +12,5 @@ SELECT
     c.first_night, c.last_night, c.night_count, c.reason_id, c.reason_en, c.evidence,
     c.evidence_hash, c.material_hash, c.rule_version, :now, :now
 FROM flag_candidate AS c
-WHERE NOT EXISTS (SELECT 1 FROM flag AS f WHERE f.flag_id = c.flag_id);
+WHERE c.flag_id IS NOT NULL  -- a WHERE keeps SQLite from reading ON CONFLICT as a join
+ON CONFLICT (flag_id) DO NOTHING;

@@ -10,4 +10,5 @@ FROM (
     UNION
     SELECT person_key FROM flag
 ) AS everyone
-WHERE NOT EXISTS (SELECT 1 FROM reconcile_scope AS sc WHERE sc.person_key = everyone.person_key);
+WHERE person_key IS NOT NULL
+ON CONFLICT (person_key) DO NOTHING;

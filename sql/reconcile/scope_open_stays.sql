@@ -3,4 +3,4 @@ INSERT INTO reconcile_scope (person_key, run_id)
 SELECT DISTINCT s.passport_key, CAST(:run_id AS VARCHAR(40))
 FROM guest_stay AS s
 WHERE s.status = 'OPEN'
-  AND NOT EXISTS (SELECT 1 FROM reconcile_scope AS sc WHERE sc.person_key = s.passport_key);
+ON CONFLICT (person_key) DO NOTHING;

@@ -85,6 +85,7 @@ def reconcile(
         summary.scope_size = int(conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_scope")).scalar_one())
         with metrics.stage("guest nights"):
             run_sql(conn, "reconcile/build_nights", {"nights_until": as_of + timedelta(days=1)})
+            run_sql(conn, "reconcile/analyze")
         summary.nights = int(
             conn.execute(
                 sa.text(
@@ -94,6 +95,7 @@ def reconcile(
         )
         with metrics.stage("identity linking"):
             links = link_identities(conn, config.linking)
+            run_sql(conn, "reconcile/analyze")
         metrics.count("identity linking", len(links))
         summary.links = len(links)
         summary.identity_mismatches = int((links["verdict"] == "MISMATCH").sum())
@@ -109,6 +111,7 @@ def reconcile(
         with metrics.stage("flag upsert", len(candidates)):
             conn.execute(sa.text("DELETE FROM flag_candidate"))
             insert_frame(conn, "flag_candidate", candidates)
+            run_sql(conn, "flags/analyze_candidates")
             _publish(conn, summary, [code.value for code in evaluated], as_of)
         with metrics.stage("analyst star refresh"):
             star.refresh(conn, config)

@@ -1,0 +1,1 @@
+-- SQLite plans these merges by its primary-key indexes; nothing to refresh.
