@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -64,9 +65,13 @@ def text(values: pd.Series) -> pd.Series:
 def evidence_json(evidence: dict[str, Any], length: int) -> list[str]:
     """One JSON document per row from columns of equal length (nested dicts allowed).
 
-    Values are converted column by column; only the final ``json.dumps`` runs per flag.
+    The text is exactly ``json.dumps(document, ensure_ascii=False, sort_keys=True)`` of
+    each row's document (flag material hashes are taken over it, so it must never
+    change), but it is assembled column-wise: each distinct value of a column is encoded
+    once, and each document is joined once from its pieces. Building a dict
+    per flag and dumping it cost 16 s for the rules of a national day.
     """
-    columns: dict[str, Sequence[Any]] = {}
+    columns: dict[str, Any] = {}
 
     def flatten(prefix: str, node: dict[str, Any]) -> None:
         for key, value in node.items():
@@ -74,20 +79,80 @@ def evidence_json(evidence: dict[str, Any], length: int) -> list[str]:
             if isinstance(value, dict):
                 flatten(path + ".", value)
             else:
-                columns[path] = _plain(value, length)
+                columns[path] = value
 
     flatten("", evidence)
-    documents = []
-    for index in range(length):
-        doc: dict[str, Any] = {}
-        for path, values in columns.items():
-            target = doc
-            *parents, leaf = path.split(".")
-            for parent in parents:
-                target = target.setdefault(parent, {})
-            target[leaf] = values[index]
-        documents.append(json.dumps(doc, ensure_ascii=False, sort_keys=True))
-    return documents
+    if length == 0:
+        return []
+    # The document tree the dotted paths describe (a key with a dot nests, as it always did).
+    tree: dict[str, Any] = {}
+    for path in columns:
+        *parents, leaf = path.split(".")
+        target = tree
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = path
+    pieces: list[str | np.ndarray] = []
+    _json_object(tree, columns, length, pieces)
+    # One str.join per document over its pieces (constant text and per-row values), in C:
+    # repeated numpy string additions would copy each document once per field.
+    merged = _merge_constants(pieces)
+    if len(merged) == 1 and isinstance(merged[0], str):  # no values at all: ``{}``
+        return [merged[0]] * length
+    streams = [repeat(piece, length) if isinstance(piece, str) else piece for piece in merged]
+    return list(map("".join, zip(*streams, strict=False)))
+
+
+def _json_object(node: dict[str, Any], columns: dict[str, Any], length: int, pieces: list[str | np.ndarray]) -> None:
+    """Append the pieces of one JSON object: key text as constants, values as columns."""
+    if not node:
+        pieces.append("{}")
+        return
+    for position, key in enumerate(sorted(node)):
+        pieces.append(("{" if position == 0 else ", ") + json.dumps(key, ensure_ascii=False) + ": ")
+        child = node[key]
+        if isinstance(child, dict):
+            _json_object(child, columns, length, pieces)
+        else:
+            pieces.append(_json_column(columns[child], length))
+    pieces.append("}")
+
+
+def _merge_constants(pieces: list[str | np.ndarray]) -> list[str | np.ndarray]:
+    merged: list[str | np.ndarray] = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return merged
+
+
+def _json_column(value: Any, length: int) -> np.ndarray:
+    """``json.dumps`` of each row's value, computed once per distinct value."""
+    if not isinstance(value, pd.Series):
+        return np.full(length, json.dumps(_iso(value), ensure_ascii=False), dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(value.dtype):
+        # A missing timestamp has always been written as NaN (not null); hashes depend on it.
+        values, missing = value.dt.strftime("%Y-%m-%dT%H:%M:%S"), "NaN"
+    else:
+        values, missing = value, "null"
+    try:
+        codes, distinct = pd.factorize(values)
+    except TypeError:  # unhashable values (lists)
+        return _json_each(value, length)
+    plain = [v.item() if isinstance(v, np.generic) else _iso(v) for v in distinct]
+    # Equal-but-different values (1, 1.0, True) would share one code: factorise only a
+    # column of one type.
+    if len({type(v) for v in plain}) > 1:
+        return _json_each(value, length)
+    encoded = np.array([*(json.dumps(v, ensure_ascii=False) for v in plain), missing], dtype=object)
+    text: np.ndarray = encoded[codes]  # code -1: a missing value
+    return text
+
+
+def _json_each(value: pd.Series, length: int) -> np.ndarray:
+    return np.array([json.dumps(v, ensure_ascii=False) for v in _plain(value, length)], dtype=object)
 
 
 def _plain(value: Any, length: int) -> list[Any]:
