@@ -242,6 +242,8 @@ def _process(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult
             file_reject.add(0, "", [reason("file", note, "hanya baris judul: berkas tidak memuat baris data")])
             _insert_quarantine(conn, entry, file_reject, scope="file")
         run_sql(conn, "ingest/staging_done", {"ledger_id": entry.ledger_id})
+        # The file is reported done only once its validation results are in the Data Docs.
+        validator.flush_docs()
         run_sql(
             conn,
             "ingest/ledger_finish",

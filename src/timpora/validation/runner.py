@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,8 +148,13 @@ class FeedValidator:
         )
         ((key, suite_result),) = result.run_results.items()
         if self.docs is not None:
-            self.docs.publish(key, suite_result, self._suites[feed])
+            self.docs.publish_later(key, suite_result, self._suites[feed])
         return self._row_verdicts(feed, data, suite_result, parameters, run_name)
+
+    def flush_docs(self) -> None:
+        """Wait until every result validated so far is in the Data Docs (raises what publishing raised)."""
+        if self.docs is not None:
+            self.docs.flush()
 
     def _row_verdicts(
         self, feed: Feed, data: pd.DataFrame, suite_result: Any, parameters: Mapping[str, Any], run_name: str
@@ -191,6 +197,20 @@ class DataDocsPublisher:
         self.gx_dir = gx_dir
         self._context: Any = None
         self._synced: dict[str, str] = {}
+        # Rendering a result into the site takes about a second per batch. One background
+        # thread does it while the batch is merged (the merge waits on the database, not on
+        # the GIL); the ingest flushes before it reports the file done. The GX file context
+        # lives on that thread alone.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-data-docs")
+        self._pending: list[Future[None]] = []
+
+    def publish_later(self, key: Any, suite_result: Any, suite_json: dict[str, Any]) -> None:
+        self._pending.append(self._executor.submit(self.publish, key, suite_result, suite_json))
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
 
     @staticmethod
     def index_of(gx_dir: Path) -> Path:
