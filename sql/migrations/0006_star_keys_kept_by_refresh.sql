@@ -1,0 +1,2 @@
+-- PostgreSQL drops the star's enforced foreign keys in its twin of this migration (see
+-- there why). SQLite never enforced them (PRAGMA foreign_keys is off): nothing to do.
