@@ -170,4 +170,5 @@ def link_identities(conn: Connection, settings: LinkingSettings) -> pd.DataFrame
     scored["comparison"] = comparison_documents(scored)
     links = scored[LINK_COLUMNS]
     insert_frame(conn, "identity_link", links)
+    run_sql(conn, "matching/analyze_links")
     return links

@@ -95,7 +95,6 @@ def reconcile(
         )
         with metrics.stage("identity linking"):
             links = link_identities(conn, config.linking)
-            run_sql(conn, "reconcile/analyze")
         metrics.count("identity linking", len(links))
         summary.links = len(links)
         summary.identity_mismatches = int((links["verdict"] == "MISMATCH").sum())
