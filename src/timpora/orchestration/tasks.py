@@ -6,7 +6,7 @@ Only keys, ids and small summaries travel through XCom, never data.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def ingest_one(key: str) -> dict[str, Any]:
     return result.as_dict()
 
 
-def check_conservation(results: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+def check_conservation(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """Re-read each processed file's ledger entry: rows read must equal loaded + quarantined
     + exact duplicates. A mismatch fails the task loudly."""
     from timpora.config import get_settings
@@ -107,7 +107,10 @@ def check_conservation(results: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     totals = {"files": 0, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_duplicate": 0}
     broken = []
     with warehouse_engine(get_settings()).connect() as conn:
-        for result in results:
+        # By index, not by iterator: Airflow's lazy sequence of mapped results would ask for
+        # one result past the end and log the answer (404) as an error in every run.
+        for index in range(len(results)):
+            result = results[index]
             entry = get_entry(conn, result["ledger_id"])
             if entry is None or entry.status == "REGISTERED":
                 broken.append(f"{result['object_key']}: not processed (ledger {result['ledger_id']})")
