@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.test_rules import fixture_day, land
+from tests.test_rules import DAY, HOTEL_COLUMNS, PERMIT_COLUMNS, _guest, _permit, fixture_day, land
 from timpora.config import get_settings
 from timpora.ingest.pipeline import ingest_keys
 from timpora.privacy import pseudonym
@@ -237,3 +237,78 @@ def test_star_keeps_its_references_after_reconciles(fixture_warehouse: str, land
             assert orphans == 0, f"{table}.{column}: {orphans} rows name no {referred}.{key}"
             if table.startswith("fact_") and table != "fact_visa":
                 assert total > 0, f"{table} is empty: the check proves nothing"
+
+
+PERSON_STAR = ("dim_person", "fact_guest_night", "fact_check_in", "fact_permit", "fact_visa")
+
+
+def _star_rows() -> dict[str, set[tuple[Any, ...]]]:
+    with warehouse_engine(get_settings()).connect() as conn:
+        return {
+            name: {tuple(r) for r in conn.execute(sa.select(sa.text("*")).select_from(sa.table(name)))}
+            for name in PERSON_STAR
+        }
+
+
+def _physical_ids(table: str) -> set[str]:
+    """Where each row physically lives: a rewritten row moves (PostgreSQL ctid, SQLite rowid)."""
+    with warehouse_engine(get_settings()).connect() as conn:
+        where = "ctid::text" if conn.dialect.name == "postgresql" else "CAST(rowid AS TEXT)"
+        return set(conn.execute(sa.select(sa.literal_column(where)).select_from(sa.table(table))).scalars())
+
+
+def test_star_refresh_writes_only_what_changed_and_equals_a_rebuild(fixture_warehouse: str, landing: Path) -> None:
+    """The refresh compares staged rows with stored ones: unchanged rows are not rewritten,
+    changed ones are, and the result is what a rebuild from nothing gives."""
+    untouched = {name: _physical_ids(name) for name in PERSON_STAR}
+    reconcile(full=True)
+    assert {name: _physical_ids(name) for name in PERSON_STAR} == untouched
+
+    # Clark's permit is extended (fact_permit row changes, her nights become covered);
+    # Novak's stay is cancelled (his nights and check-in go).
+    extension = _permit(
+        "ITK-OVER-01",
+        "O00000001",
+        "CLARK",
+        "ELLA",
+        "1987-11-12",
+        "F",
+        valid_until="2024-12-31",
+        version=2,
+        updated_at="2024-10-03T09:00:00+07:00",
+    )
+    cancel = _guest(
+        "00011",
+        "16.71",
+        "Novak",
+        "Petr",
+        "L",
+        "12/12/1982",
+        "N00000001",
+        "02/10/2024 20:00",
+        "03/10/2024 10:00",
+        event="CANCEL",
+    )[1]
+    before = _star_rows()
+    ingest_keys(
+        land(
+            landing,
+            {
+                f"stay_permit/{DAY}/KANIM-PLG_20241003_1500.csv": [PERMIT_COLUMNS, extension],
+                f"hotel_guest/{DAY}/LDG-167101_20241003T1500.csv": [HOTEL_COLUMNS, cancel],
+            },
+        )
+    )
+    reconcile()
+    after = _star_rows()
+    assert after["fact_permit"] != before["fact_permit"]
+    assert {r for r in before["fact_check_in"] if r[0] == "LDG-167101-00011"}
+    assert not {r for r in after["fact_check_in"] if r[0] == "LDG-167101-00011"}
+    assert not {r for r in after["fact_guest_night"] if r[0] == "LDG-167101-00011"}
+    assert len(after["fact_guest_night"] - before["fact_guest_night"]) > 0
+
+    with warehouse_engine(get_settings()).begin() as conn:
+        for name in PERSON_STAR:
+            conn.execute(sa.delete(sa.table(name)))
+    reconcile(full=True)
+    assert _star_rows() == after

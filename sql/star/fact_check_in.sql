@@ -1,5 +1,5 @@
 -- Check-ins of the people in scope, with how long the lodging took to report them.
-INSERT INTO fact_check_in (
+INSERT INTO star_next_check_in (
     report_id, person_key, lodging_id, region_code, check_in_date_key, report_delay_hours, reported_in_time
 )
 SELECT

@@ -1,6 +1,6 @@
 -- Guest nights of the people in scope; a night is covered when an identity-linked stay
 -- permit covers it (active, or cancelled/revoked after the night began, as OVERSTAY reads it).
-INSERT INTO fact_guest_night (
+INSERT INTO star_next_guest_night (
     report_id, date_key, person_key, lodging_id, region_code, nationality_code, covered_by_permit, permit_type
 )
 SELECT

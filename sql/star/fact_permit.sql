@@ -1,4 +1,5 @@
-INSERT INTO fact_permit (
+-- The permits of the people in scope, as fact_permit should hold them (staged; see stage_next).
+INSERT INTO star_next_permit (
     permit_number, person_key, permit_type, status, activity, sponsor_type, region_code,
     valid_from_key, valid_until_key, record_version
 )

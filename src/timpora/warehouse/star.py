@@ -143,9 +143,25 @@ def _day_keys(values: pd.Series) -> pd.Series:
     return (pd.to_datetime(values, format="ISO8601").dt.normalize() - pd.Timestamp(EPOCH)).dt.days
 
 
+# Person-keyed star tables, the session table their next rows are staged in, and their keys.
+_STAGED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("dim_person", "star_next_person", ("person_key",)),
+    ("fact_guest_night", "star_next_guest_night", ("report_id", "date_key")),
+    ("fact_check_in", "star_next_check_in", ("report_id",)),
+    ("fact_permit", "star_next_permit", ("permit_number",)),
+    ("fact_visa", "star_next_visa", ("visa_number",)),
+)
+
+
 def refresh(conn: Connection, config: RulesConfig) -> None:
-    """Rebuild the star rows of the people in the reconcile scope (and the windows)."""
-    run_sql(conn, "star/clear_scope")
+    """Bring the star rows of the people in the reconcile scope (and the windows) up to date.
+
+    The rows each person should have are staged in session tables, then compared with the
+    stored ones: only rows that differ are deleted and only missing ones inserted. A
+    returning guest's permits, visas and earlier nights are usually unchanged, and
+    rewriting them was most of the refresh's time on a national day.
+    """
+    run_sql(conn, "star/stage_next")
     sources = query_frame(conn, "star/person_sources")
     if len(sources):
         known = {row[0] for row in conn.execute(sa.text("SELECT nationality_code FROM dim_nationality"))}
@@ -162,7 +178,7 @@ def refresh(conn: Connection, config: RulesConfig) -> None:
                 "birth_year": pd.to_datetime(first["date_of_birth"], format="ISO8601").dt.year.to_numpy(),
             }
         )
-        insert_frame(conn, "dim_person", people)
+        insert_frame(conn, "star_next_person", people, types_from="dim_person")
     run_sql(conn, "star/upsert_lodging")
     run_sql(conn, "star/fact_guest_night")
     run_sql(conn, "star/fact_check_in", {"late_report_seconds": config.thresholds.late_report_hours * 3600})
@@ -171,7 +187,7 @@ def refresh(conn: Connection, config: RulesConfig) -> None:
     if len(visas):
         insert_frame(
             conn,
-            "fact_visa",
+            "star_next_visa",
             pd.DataFrame(
                 {
                     "visa_number": visas["visa_number"],
@@ -185,7 +201,13 @@ def refresh(conn: Connection, config: RulesConfig) -> None:
                     "valid_until_key": _day_keys(visas["valid_until"]),
                 }
             ),
+            types_from="fact_visa",
         )
+    run_sql(conn, "star/index_next")
+    run_sql(conn, "star/analyze_next")
+    for table, staged, keys in _STAGED:
+        apply_staged(conn, table, staged, keys)
+    run_sql(conn, "star/drop_next")
     conn.execute(sa.text("DELETE FROM monitoring_window"))
     windows = [
         {
@@ -200,6 +222,32 @@ def refresh(conn: Connection, config: RulesConfig) -> None:
     ]
     if windows:
         insert_frame(conn, "monitoring_window", pd.DataFrame(windows))
+
+
+def apply_staged(conn: Connection, table: str, staged: str, keys: tuple[str, ...]) -> tuple[int, int]:
+    """Make the scope's rows of ``table`` those staged in ``staged``; (deleted, inserted).
+
+    A stored row of a person in scope goes unless an identical row is staged (NULLs equal);
+    a staged row goes in unless its key is stored (it is then identical, or was just
+    deleted). Rows of people outside the scope are not touched.
+    """
+    columns = [column["name"] for column in sa.inspect(conn).get_columns(table)]
+    stored = sa.table(table, *(sa.column(c) for c in columns))
+    next_rows = sa.table(staged, *(sa.column(c) for c in columns))
+    scope = sa.table("reconcile_scope", sa.column("person_key"))
+    identical = sa.and_(*(stored.c[c].is_not_distinct_from(next_rows.c[c]) for c in columns))
+    deleted = conn.execute(
+        sa.delete(stored)
+        .where(stored.c.person_key.in_(sa.select(scope.c.person_key)))
+        .where(~sa.exists().where(identical))
+    ).rowcount
+    same_key = sa.and_(*(stored.c[k] == next_rows.c[k] for k in keys))
+    inserted = conn.execute(
+        sa.insert(stored).from_select(
+            columns, sa.select(*(next_rows.c[c] for c in columns)).where(~sa.exists().where(same_key))
+        )
+    ).rowcount
+    return deleted, inserted
 
 
 def first_day(day_key: int) -> date:
