@@ -627,3 +627,23 @@ def test_rerun_is_a_no_op_and_a_late_extension_clears_the_overstay(warehouse: st
     # The reviewer's claim stands: the cancellation does not clear a flag someone holds.
     assert statuses["NO_VALID_PERMIT:N00000001"] == "IN_REVIEW"
     assert statuses["OVERSTAY:O00000002"] == "OPEN"
+
+
+def test_links_store_a_comparison_only_where_a_field_is_not_the_same(warehouse: str, landing: Path) -> None:
+    """An exact link is told by its verdict columns (comparison NULL); the others keep theirs."""
+    ingest_keys(land(landing, fixture_day()))
+    reconcile()
+    with warehouse_engine(get_settings()).connect() as conn:
+        links = conn.execute(
+            sa.text(
+                "SELECT verdict, passport_match, name_verdict, date_of_birth_verdict, sex_verdict, "
+                "nationality_verdict, comparison FROM identity_link"
+            )
+        ).all()
+    exact = [link for link in links if link[0] == "LINKED" and link[1] == "EXACT" and set(link[2:6]) == {"SAME"}]
+    told = [link for link in links if link not in exact]
+    assert exact and all(link.comparison is None for link in exact)
+    assert {link.verdict for link in told} == {"LINKED", "MISMATCH"}  # noisy links and impostors
+    for link in told:
+        fields = json.loads(link.comparison)
+        assert fields["name.verdict"] == link.name_verdict and fields["sex.verdict"] == link.sex_verdict
