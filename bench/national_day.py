@@ -276,9 +276,17 @@ def main() -> None:
                     [sys.executable, "-c", _YEAR, base_url, str(base), str(args.base_permits), str(args.base_visas)],
                     capture_output=True,
                     text=True,
-                    check=True,
-                    env=os.environ | {"PYTHONPATH": str(Path(__file__).parent)},
+                    check=False,
+                    env=os.environ
+                    | {
+                        "PYTHONPATH": os.pathsep.join(
+                            filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])
+                        )
+                    },
                 )
+                if year.returncode != 0:
+                    print(year.stderr[-3000:], file=sys.stderr)
+                    raise SystemExit(f"building the year on {dialect} failed")
                 results["base"][dialect] = json.loads(year.stdout.strip().splitlines()[-1])
                 if args.year_cache:
                     (base / "year.json").write_text(json.dumps(results["base"][dialect] | {"url": base_url}))
