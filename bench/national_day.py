@@ -126,6 +126,11 @@ def run_day(url: str, work: Path, scale: float) -> dict[str, Any]:
     from timpora.validation.runner import validation_frame, validator_for
     from timpora.warehouse.db import dispose_engines, engine_for_url
 
+    from timpora.warehouse.db import warehouse_engine
+    from timpora.warehouse.migrate import migrate
+
+    # As the DAG tasks do before they work (a cached year may predate a migration); untimed.
+    migrate(warehouse_engine())
     keys = write_day(work, scale)
     rows = {feed: 0 for feed in PEAK}
     metrics.reset()
