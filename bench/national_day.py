@@ -124,9 +124,7 @@ def run_day(url: str, work: Path, scale: float) -> dict[str, Any]:
     from timpora.ingest.pipeline import ingest_keys, validation_parameters
     from timpora.reconcile.engine import reconcile
     from timpora.validation.runner import validation_frame, validator_for
-    from timpora.warehouse.db import dispose_engines, engine_for_url
-
-    from timpora.warehouse.db import warehouse_engine
+    from timpora.warehouse.db import dispose_engines, engine_for_url, warehouse_engine
     from timpora.warehouse.migrate import migrate
 
     # As the DAG tasks do before they work (a cached year may predate a migration); untimed.
