@@ -235,13 +235,16 @@ def apply_staged(conn: Connection, table: str, staged: str, keys: tuple[str, ...
     stored = sa.table(table, *(sa.column(c) for c in columns))
     next_rows = sa.table(staged, *(sa.column(c) for c in columns))
     scope = sa.table("reconcile_scope", sa.column("person_key"))
-    identical = sa.and_(*(stored.c[c].is_not_distinct_from(next_rows.c[c]) for c in columns))
+    same_key = sa.and_(*(stored.c[k] == next_rows.c[k] for k in keys))
+    # Keys compare with "=" so the planner can join on them (hash or index); IS NOT
+    # DISTINCT FROM alone cannot be hashed, and PostgreSQL then scanned the staged rows
+    # once per stored row.
+    identical = sa.and_(same_key, *(stored.c[c].is_not_distinct_from(next_rows.c[c]) for c in columns if c not in keys))
     deleted = conn.execute(
         sa.delete(stored)
         .where(stored.c.person_key.in_(sa.select(scope.c.person_key)))
         .where(~sa.exists().where(identical))
     ).rowcount
-    same_key = sa.and_(*(stored.c[k] == next_rows.c[k] for k in keys))
     inserted = conn.execute(
         sa.insert(stored).from_select(
             columns, sa.select(*(next_rows.c[c] for c in columns)).where(~sa.exists().where(same_key))
