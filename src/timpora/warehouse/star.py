@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pycountry
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from timpora.config import get_settings
@@ -245,10 +246,14 @@ def apply_staged(conn: Connection, table: str, staged: str, keys: tuple[str, ...
         .where(stored.c.person_key.in_(sa.select(scope.c.person_key)))
         .where(~sa.exists().where(identical))
     ).rowcount
+    # ON CONFLICT, not NOT EXISTS: the table is being filled by this very statement, and
+    # a planner that thought it empty scanned it (new rows included) for every staged row.
+    # The WHERE keeps SQLite from reading ON CONFLICT as the SELECT's join constraint.
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     inserted = conn.execute(
-        sa.insert(stored).from_select(
-            columns, sa.select(*(next_rows.c[c] for c in columns)).where(~sa.exists().where(same_key))
-        )
+        insert(stored)
+        .from_select(columns, sa.select(*(next_rows.c[c] for c in columns)).where(sa.true()))
+        .on_conflict_do_nothing()
     ).rowcount
     return deleted, inserted
 
