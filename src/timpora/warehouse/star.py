@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 import pycountry
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from timpora.config import get_settings
@@ -229,8 +228,8 @@ def apply_staged(conn: Connection, table: str, staged: str, keys: tuple[str, ...
     """Make the scope's rows of ``table`` those staged in ``staged``; (deleted, inserted).
 
     A stored row of a person in scope goes unless an identical row is staged (NULLs equal);
-    a staged row goes in unless its key is stored (it is then identical, or was just
-    deleted). Rows of people outside the scope are not touched.
+    the staged rows whose key is then still stored are identical and are dropped from the
+    stage; what remains is inserted. Rows of people outside the scope are not touched.
     """
     columns = [column["name"] for column in sa.inspect(conn).get_columns(table)]
     stored = sa.table(table, *(sa.column(c) for c in columns))
@@ -246,14 +245,12 @@ def apply_staged(conn: Connection, table: str, staged: str, keys: tuple[str, ...
         .where(stored.c.person_key.in_(sa.select(scope.c.person_key)))
         .where(~sa.exists().where(identical))
     ).rowcount
-    # ON CONFLICT, not NOT EXISTS: the table is being filled by this very statement, and
-    # a planner that thought it empty scanned it (new rows included) for every staged row.
-    # The WHERE keeps SQLite from reading ON CONFLICT as the SELECT's join constraint.
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(sa.delete(next_rows).where(sa.exists().where(same_key)))
+    # A plain INSERT of what is left: a NOT EXISTS against the table being filled would
+    # scan it, new rows included, once per staged row when the planner thinks it empty,
+    # and ON CONFLICT pays a speculative insertion per row.
     inserted = conn.execute(
-        insert(stored)
-        .from_select(columns, sa.select(*(next_rows.c[c] for c in columns)).where(sa.true()))
-        .on_conflict_do_nothing()
+        sa.insert(stored).from_select(columns, sa.select(*(next_rows.c[c] for c in columns)))
     ).rowcount
     return deleted, inserted
 
