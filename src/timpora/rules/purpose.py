@@ -78,10 +78,14 @@ def assess(cases: pd.DataFrame, settings: PurposeSettings) -> pd.DataFrame:
     declared_all = pd.Series("", index=cases.index, dtype=TEXT)
     words = pd.Series("", index=cases.index, dtype=TEXT)
     permit_sponsor = cases["permit_sponsor_type"].astype(TEXT).fillna("")
+    # Declared occupations and purposes repeat a lot ("Tourist | holiday"): the lexicon's
+    # regular expressions run once per distinct text, not once per stay.
+    codes, distinct = pd.factorize(declared_text)
+    distinct_text = pd.Series(distinct, dtype=TEXT)
     visa_sponsor = cases["visa_sponsor_type"].astype(TEXT).fillna("")
     for activity in DeclaredActivity:
         # The first group is the whole matched term (terms may hold groups of their own).
-        said = declared_text.str.extract(settings.pattern(activity), expand=True)[0]
+        said = distinct_text.str.extract(settings.pattern(activity), expand=True)[0].take(codes).set_axis(cases.index)
         sponsored = pd.Series(False, index=cases.index)
         for sponsor_type, implied in settings.sponsor_types.items():
             if implied is activity:
