@@ -18,6 +18,7 @@ configured ``accept_score``; otherwise the link is a MISMATCH, which raises
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ from timpora.matching.names import name_similarity
 from timpora.rules import text as tx
 from timpora.rules.config import LinkingSettings
 from timpora.warehouse.bulk import insert_frame
-from timpora.warehouse.db import query_frame, run_sql
+from timpora.warehouse.db import query_frames, run_sql
 
 SAME, NOISE, DIFFERENT = "SAME", "NOISE", "DIFFERENT"
 LINKED, MISMATCH = "LINKED", "MISMATCH"
@@ -160,10 +161,33 @@ def nested_comparison(document: str) -> dict[str, Any]:
     return nested
 
 
-def link_identities(conn: Connection, settings: LinkingSettings) -> pd.DataFrame:
-    """Rebuild ``identity_link`` for the people in the reconcile scope; returns the links."""
+@dataclass(frozen=True)
+class LinkCounts:
+    """What one linking pass wrote."""
+
+    links: int
+    mismatches: int
+
+
+def link_identities(conn: Connection, settings: LinkingSettings, chunk_rows: int = 100_000) -> LinkCounts:
+    """Rebuild ``identity_link`` for the people in the reconcile scope, ``chunk_rows`` pairs at a time.
+
+    Candidate pairs stream from the database and each chunk is scored and written before
+    the next is read: a national day has ~390,000 pairs, and holding them all (with their
+    scores and the rows written) was the largest part of the reconcile's memory.
+    """
     run_sql(conn, "matching/clear_scope")
-    pairs = query_frame(conn, "matching/candidates")
+    links = mismatches = 0
+    for pairs in query_frames(conn, "matching/candidates", chunk_rows=chunk_rows):
+        written = _score_and_store(conn, pairs, settings)
+        links += len(written)
+        mismatches += int((written["verdict"] == MISMATCH).sum())
+    run_sql(conn, "matching/analyze_links")
+    return LinkCounts(links, mismatches)
+
+
+def _score_and_store(conn: Connection, pairs: pd.DataFrame, settings: LinkingSettings) -> pd.DataFrame:
+    """Score one chunk of candidate pairs and write its links; returns them."""
     if pairs.empty:
         return pd.DataFrame(columns=LINK_COLUMNS)
     scored = score_pairs(pairs.reset_index(drop=True), settings)
@@ -181,5 +205,4 @@ def link_identities(conn: Connection, settings: LinkingSettings) -> pd.DataFrame
         scored.loc[told.index, "comparison"] = pd.Series(comparison_documents(told), index=told.index, dtype=object)
     links = scored[LINK_COLUMNS]
     insert_frame(conn, "identity_link", links)
-    run_sql(conn, "matching/analyze_links")
     return links

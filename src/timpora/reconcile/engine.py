@@ -94,10 +94,10 @@ def reconcile(
             ).scalar_one()
         )
         with metrics.stage("identity linking"):
-            links = link_identities(conn, config.linking)
-        metrics.count("identity linking", len(links))
-        summary.links = len(links)
-        summary.identity_mismatches = int((links["verdict"] == "MISMATCH").sum())
+            links = link_identities(conn, config.linking, settings.chunk_rows)
+        metrics.count("identity linking", links.links)
+        summary.links = links.links
+        summary.identity_mismatches = links.mismatches
         context = RuleContext(as_of=as_of, config=config, run_id=run_id)
         evaluated = [code for code in RULES if config.enabled(code)]
         frames = []

@@ -146,6 +146,25 @@ def query_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = No
     return list(conn.execute(clause, wanted))
 
 
+def query_frames(
+    conn: Connection, name: str, params: Mapping[str, Any] | None = None, chunk_rows: int = 100_000
+) -> Iterator[pd.DataFrame]:
+    """The single ``SELECT`` of a SQL file as DataFrames of at most ``chunk_rows`` rows.
+
+    Rows stream from the server (a server-side cursor on PostgreSQL), so memory holds one
+    chunk, whatever the result's size; the connection may write between chunks.
+    """
+    statements = sql_statements(name, conn.dialect.name)
+    if len(statements) != 1:
+        raise ValueError(f"sql/{name}.sql must hold exactly one statement to be queried")
+    clause, wanted = _clause(statements[0], params)
+    # Per statement: Connection.execution_options() would change the connection for good.
+    result = conn.execute(clause, wanted, execution_options={"stream_results": True, "max_row_buffer": chunk_rows})
+    columns = list(result.keys())
+    for rows in result.partitions(chunk_rows):
+        yield pd.DataFrame([tuple(row) for row in rows], columns=columns)
+
+
 def query_frame(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """The single ``SELECT`` of a SQL file as a DataFrame."""
     statements = sql_statements(name, conn.dialect.name)
