@@ -295,9 +295,11 @@ def main() -> None:
                     (base / "year.json").write_text(json.dumps(results["base"][dialect] | {"url": base_url}))
             else:
                 results["base"][dialect] = json.loads((base / "year.json").read_text())
+            built = results["base"][dialect].get("seconds")
             print(
                 f"{dialect}: year of {args.base_permits:,} permits and {args.base_visas:,} visas "
-                f"{'reused, built' if cached else 'built'} in {results['base'][dialect]['seconds']} s"
+                + ("reused" if cached else "built")
+                + (f" (built in {built} s)" if built is not None else "")
             )
             runs = []
             for scale in (float(s) for s in args.scales.split(",")):
