@@ -171,3 +171,45 @@ class AirflowStack:
 
     def log(self, component: str) -> str:
         return (self.home / f"{component}.log").read_text(errors="ignore")
+
+    def diagnose(self, log_lines: int = 40) -> str:
+        """What Airflow did: runs and unfinished or failed task tries, with their error lines.
+
+        A timeout in a test that drives the whole stack says nothing by itself; this says
+        which DAG run or task did not get there, and why.
+        """
+        import sqlite3
+
+        report: list[str] = []
+        with sqlite3.connect(self.home / "airflow.db", timeout=30) as conn:
+            report.append("dag runs (dag, state, count):")
+            report += [
+                f"  {row}"
+                for row in conn.execute("SELECT dag_id, state, COUNT(*) FROM dag_run GROUP BY 1, 2 ORDER BY 1, 2")
+            ]
+            report.append("task tries not in success (dag, run, task, map index, state, try):")
+            report += [
+                f"  {row}"
+                for row in conn.execute(
+                    "SELECT dag_id, run_id, task_id, map_index, state, try_number FROM task_instance"
+                    " WHERE state IS NULL OR state != 'success' ORDER BY dag_id, run_id"
+                )
+            ]
+            report.append("asset events (asset, count):")
+            report += [
+                f"  {row}"
+                for row in conn.execute(
+                    "SELECT a.name, COUNT(*) FROM asset_event e JOIN asset a ON a.id = e.asset_id GROUP BY a.name"
+                )
+            ]
+        for attempt in sorted((self.home / "logs").glob("dag_id=*/run_id=*/task_id=*/**/attempt=*.log")):
+            errors = [line for line in attempt.read_text(errors="ignore").splitlines() if '"level":"error"' in line]
+            if errors:
+                report.append(f"errors in {attempt.relative_to(self.home)}:")
+                report += [f"  {line[:2000]}" for line in errors[-5:]]
+        for component in self.COMPONENTS:
+            if (self.home / f"{component}.log").exists():
+                tail = self.log(component).splitlines()[-log_lines:]
+                report.append(f"last {len(tail)} lines of {component}.log:")
+                report += [f"  {line[:500]}" for line in tail]
+        return "\n".join(report)

@@ -53,6 +53,37 @@ def dag_runs(stack: AirflowStack, dag_id: str) -> int:
     return int(count)
 
 
+def failed_tries(stack: AirflowStack) -> int:
+    """Task tries that failed or wait for a retry (a healthy landing day needs none)."""
+    import sqlite3
+
+    with sqlite3.connect(stack.home / "airflow.db", timeout=30) as conn:
+        (failed,) = conn.execute(
+            "SELECT COUNT(*) FROM task_instance WHERE state IN ('failed', 'up_for_retry')"
+        ).fetchone()
+        (retried,) = conn.execute("SELECT COUNT(*) FROM task_instance WHERE try_number > 1").fetchone()
+    return int(failed) + int(retried)
+
+
+def warehouse_state(expected: set[str]) -> str:
+    """The ledger and the flags against what the test waits for."""
+    with warehouse_engine(get_settings()).connect() as conn:
+        ledger = conn.execute(
+            sa.text("SELECT object_key, status, rows_loaded FROM file_ledger ORDER BY object_key")
+        ).all()
+        dirty = conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_dirty")).scalar_one()
+    flagged = flagged_passports()
+    return "\n".join(
+        [
+            f"ledger ({len(ledger)} files):",
+            *(f"  {row}" for row in ledger),
+            f"reconcile_dirty marks left: {dirty}",
+            f"open NO_VALID_PERMIT flags missing: {sorted(expected - flagged)}",
+            f"open NO_VALID_PERMIT flags not planted: {sorted(flagged - expected)}",
+        ]
+    )
+
+
 def lone_guest_file(path: Path, passport: str, seq: int) -> None:
     """A lodging file with one guest who holds no permit at all."""
     line = guest_line(
@@ -80,6 +111,9 @@ def test_landed_files_become_flags_without_a_manual_trigger(
         tmp_path / "airflow", {"TIMPORA_EVENT_QUEUE_URL": REDIS_URL, "TIMPORA_EVENT_QUEUE_NAME": redis_queue}
     )
     figures: dict[str, Any] = {}
+    diagnosis = ARTIFACTS / "event_driven_diagnosis.txt"
+    diagnosis.unlink(missing_ok=True)
+    expected: set[str] = set()
     try:
         stack.start()
         wait_for(lambda: stack.log("triggerer").count("starting") >= 3, 120, what="three landing watchers")
@@ -101,6 +135,7 @@ def test_landed_files_become_flags_without_a_manual_trigger(
             what="the planted flags, and only those, open",
         )
         figures["upload_to_flags_seconds"] = round(time.monotonic() - started, 1)
+        figures["task_tries_failed_on_the_way"] = failed_tries(stack)
         assert not flagged_passports("CLEARED") & expected
 
         # 2. The same event twice: the object is ingested once.
@@ -132,6 +167,12 @@ def test_landed_files_become_flags_without_a_manual_trigger(
         figures["restart_to_flag_seconds"] = round(time.monotonic() - restarted, 1)
         assert ledger_count() == len(truth["files"]) + 2
         assert publisher.llen(f"{queue_of['hotel_guest']}:inflight") == 0
+    except (TimeoutError, AssertionError):
+        # Keep what the warehouse and Airflow looked like: the timeout alone does not say why.
+        ARTIFACTS.mkdir(exist_ok=True)
+        diagnosis.write_text(warehouse_state(expected) + "\n" + stack.diagnose())
+        print(diagnosis.read_text())
+        raise
     finally:
         stack.stop()
         publisher.close()
