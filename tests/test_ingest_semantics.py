@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +246,32 @@ def test_the_same_file_processed_twice_at_once_loads_once(warehouse: str, landin
     assert scalar("SELECT COUNT(*) FROM hotel_guest_event") == 39
     assert scalar("SELECT COUNT(*) FROM file_ledger") == 1
     assert one("SELECT status, rows_loaded FROM file_ledger") == ("LOADED", 39)
+
+
+def test_a_worker_finding_the_file_in_progress_waits_for_it(warehouse: str, landing: Path) -> None:
+    from timpora.orchestration.tasks import check_conservation
+    from timpora.warehouse.locks import exclusive
+
+    key = hotel_file(landing, "busy", [guest_line(i) for i in range(1, 10)])
+    entry = pipeline.register_object(key)
+    results: list[Any] = []
+    threads = [threading.Thread(target=lambda: results.append(ingest_key(key))) for _ in range(2)]
+    # Another worker holds the file: the two calls wait for it instead of reporting the file
+    # unprocessed, which would fail their run's conservation check.
+    with exclusive(get_settings(), f"ledger:{entry.ledger_id}") as got:
+        assert got
+        for thread in threads:
+            thread.start()
+        time.sleep(1.5)
+        assert results == []
+    # That worker let go without finishing (it died): one call processes the file, the other
+    # then finds it done.
+    for thread in threads:
+        thread.join(120)
+    assert sorted(result.skipped for result in results) == [False, True]
+    assert {result.status for result in results} == {"LOADED"}
+    assert check_conservation([result.as_dict() for result in results])["rows_loaded"] == 18
+    assert scalar("SELECT COUNT(*) FROM hotel_guest_event") == 9
 
 
 def test_permit_file_with_quoted_commas_loads(warehouse: str, landing: Path) -> None:

@@ -175,10 +175,10 @@ def process_entry(entry: LedgerEntry, path: Path, settings: Settings) -> IngestR
     if entry.done:
         return _result(entry, skipped=True)
     engine = warehouse_engine(settings)
-    with exclusive(settings, f"ledger:{entry.ledger_id}") as got:
-        if not got:
-            log.info("ledger %s is being processed by another worker", entry.ledger_id)
-            return _result(entry, skipped=True)
+    # A worker processing the same file holds this lock: wait for it rather than skip, so
+    # that when this call returns the file is done and the run's conservation check holds.
+    # Then the file is found done (skipped), or, if that worker died, processed here.
+    with exclusive(settings, f"ledger:{entry.ledger_id}", wait=True):
         with engine.connect() as conn:
             current = get_entry(conn, entry.ledger_id)
         if current is None or current.done:
