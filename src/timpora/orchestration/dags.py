@@ -49,16 +49,17 @@ def build_ingest_dag(feed: Feed, doc_md: str | None) -> DAG:
             )
         },
     ) as dag:
-
-        @task
+        # The landing asset is an inlet so that the run can read events its trigger missed.
+        @task(inlets=[LANDING_ASSETS[feed]])
         def collect_landed_keys(**context: Any) -> list[str]:
             """Landing keys for this run: from the run's conf, the triggering events, or the ledger."""
-            from timpora.orchestration.tasks import collect_keys
+            from timpora.orchestration.tasks import collect_keys, stray_landing_events
 
             conf = dict(context["dag_run"].conf or {})
             if not conf.get("keys"):
                 conf["keys"] = list(context["params"].get("keys") or [])
-            return collect_keys(feed.value, conf, context.get("triggering_asset_events"))
+            stray = stray_landing_events(context["dag_run"], context["inlet_events"], LANDING_ASSETS[feed])
+            return collect_keys(feed.value, conf, context.get("triggering_asset_events"), stray)
 
         @task(outlets=[WAREHOUSE_ASSET], max_active_tis_per_dagrun=4)
         def ingest_file(key: str) -> dict[str, Any]:

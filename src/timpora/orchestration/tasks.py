@@ -30,9 +30,29 @@ def keys_from_events(events: Any, feed_value: str) -> list[str]:
     return found
 
 
-def collect_keys(feed_value: str, conf: Mapping[str, Any] | None, events: Any) -> list[str]:
+def stray_landing_events(dag_run: Any, inlet_events: Any, asset: Any) -> list[Any]:
+    """Landing events stamped after this run's trigger and before the run started.
+
+    Airflow 3.3 keeps one queue row per asset and consuming DAG and deletes it once it has
+    created a run: an event stored between the scheduler reading that row and deleting it
+    is neither consumed by the new run nor queued for a later one (apache/airflow#56050),
+    so its file would wait for the sweep. Such events are stamped after the run's trigger
+    (``run_after``) and before the run started; the run takes their keys too. When such an
+    event does start a run of its own, that run finds the file in the ledger: a no-op.
+    """
+    # DagRunType is a str enum: it compares equal to its value.
+    if dag_run.run_type != "asset_triggered" or dag_run.start_date is None:
+        return []
+    window = inlet_events[asset].after(dag_run.run_after.isoformat()).before(dag_run.start_date.isoformat())
+    return list(window)
+
+
+def collect_keys(
+    feed_value: str, conf: Mapping[str, Any] | None, events: Any, stray_events: Sequence[Any] = ()
+) -> list[str]:
     """What this ingest run should process: keys given by the run's conf, by triggering
-    events, or else every registered file of the feed still waiting (a sweep's work)."""
+    events (and :func:`stray_landing_events`), or else every registered file of the feed
+    still waiting (a sweep's work)."""
     from timpora.config import get_settings
     from timpora.feeds.contracts import Feed
     from timpora.ingest.ledger import get_entry, pending_entries
@@ -44,6 +64,10 @@ def collect_keys(feed_value: str, conf: Mapping[str, Any] | None, events: Any) -
     migrate(engine)
     keys = list((conf or {}).get("keys") or [])
     keys += keys_from_events(events, feed_value)
+    stray = sorted(set(keys_from_events({"stray": stray_events}, feed_value)) - set(keys))
+    if stray:
+        log.info("ingest_%s: also taking %d file(s) announced after its trigger: %s", feed_value, len(stray), stray[:9])
+        keys += stray
     if not keys:
         with engine.connect() as conn:
             for ledger_id in pending_entries(conn, Feed(feed_value)):
