@@ -671,3 +671,42 @@ def test_linking_in_small_chunks_writes_the_same_links(warehouse: str, landing: 
     assert counts.links == len(whole) > 2
     assert counts.mismatches == sum(1 for r in whole if "MISMATCH" in r)
     assert chunked == whole
+
+
+def test_reconcile_does_not_wait_for_marks_an_ingest_is_writing(warehouse: str, landing: Path) -> None:
+    """An ingest renewing a dirty mark holds its row until it commits; reconcile must not wait
+    for it (PostgreSQL deadlocked when that ingest in turn waited for a mark reconcile had
+    claimed). The mark in flight stays for the next run, which the ingest's event starts."""
+    import threading
+
+    ingest_keys(land(landing, fixture_day()))
+    reconcile()
+    engine = warehouse_engine(get_settings())
+    with engine.begin() as conn:
+        people = [row[0] for row in conn.execute(sa.text("SELECT DISTINCT passport_key FROM guest_stay LIMIT 2"))]
+        for person in people:
+            conn.execute(sa.text("INSERT INTO reconcile_dirty (person_key) VALUES (:p)"), {"p": person})
+    in_flight = people[1]
+    finished: list[Any] = []
+    ingest = engine.connect()
+    try:
+        if warehouse == "postgresql":
+            # What an ingest's merge does to a mark that exists: ON CONFLICT ... SET claimed_by = NULL.
+            ingest.execute(
+                sa.text("UPDATE reconcile_dirty SET claimed_by = NULL WHERE person_key = :p"), {"p": in_flight}
+            )
+        run = threading.Thread(target=lambda: finished.append(reconcile()))
+        run.start()
+        run.join(60)
+        assert finished, "reconcile waited for an ingest's uncommitted mark"
+    finally:
+        ingest.rollback()
+        ingest.close()
+    with engine.connect() as conn:
+        left = {row[0] for row in conn.execute(sa.text("SELECT person_key FROM reconcile_dirty"))}
+    # SQLite has no row locks (a writer holds the whole file): there, both marks are taken.
+    assert left == ({in_flight} if warehouse == "postgresql" else set())
+    assert finished[0].scope_size >= 1
+    reconcile()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_dirty")).scalar_one() == 0

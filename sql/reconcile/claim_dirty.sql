@@ -1,5 +1,3 @@
--- Start a reconcile run: claim every person marked dirty and make them the run's scope.
+-- Start a reconcile run: claim every person marked dirty. Committed on its own, before the
+-- run's transaction: a run that dies leaves its claims, and the next run claims them again.
 UPDATE reconcile_dirty SET claimed_by = :run_id;
-DELETE FROM reconcile_scope;
-INSERT INTO reconcile_scope (person_key, run_id)
-SELECT person_key, CAST(:run_id AS VARCHAR(40)) FROM reconcile_dirty WHERE claimed_by = :run_id;

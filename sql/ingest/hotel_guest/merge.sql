@@ -41,6 +41,9 @@ FROM (
     INNER JOIN merge_touched_report AS t ON t.report_id = g.report_id AND t.ledger_id = :ledger_id
 ) AS people
 WHERE people.person_key IS NOT NULL
+-- In key order, as every writer of marks: two ingests marking the same people in opposite
+-- orders would deadlock.
+ORDER BY people.person_key
 ON CONFLICT (person_key) DO UPDATE SET claimed_by = NULL;
 
 -- Fold: events may arrive out of order or twice, so each touched stay is rebuilt from its

@@ -75,4 +75,5 @@ FROM stay_permit_history AS h
 WHERE h.permit_number IN (
     SELECT s.permit_number FROM stg_stay_permit AS s WHERE s.ledger_id = :ledger_id
 )
+ORDER BY h.passport_key  -- in key order, as every writer of marks (no deadlock between ingests)
 ON CONFLICT (person_key) DO UPDATE SET claimed_by = NULL;

@@ -64,4 +64,5 @@ INSERT INTO reconcile_dirty (person_key, claimed_by)
 SELECT DISTINCT h.passport_key, NULL
 FROM visa_history AS h
 WHERE h.visa_number IN (SELECT s.visa_number FROM stg_visa AS s WHERE s.ledger_id = :ledger_id)
+ORDER BY h.passport_key  -- in key order, as every writer of marks (no deadlock between ingests)
 ON CONFLICT (person_key) DO UPDATE SET claimed_by = NULL;

@@ -2,8 +2,10 @@
 
 One run works on a scope of people: those whose records changed since the last run
 (marked dirty by the merges), plus everyone with an open stay when the as-of date moved,
-or everyone on request. The whole run is one transaction, so a run killed at any point
-leaves the previous state and the next run reaches the same result.
+or everyone on request. Claiming the dirty marks commits first, in a statement of its
+own, so an ingest writing marks waits for that claim only, never for a whole run; the rest
+of the run is one transaction, so a run killed at any point leaves the previous state
+(its claims the next run takes over) and the next run reaches the same result.
 """
 
 from __future__ import annotations
@@ -69,7 +71,27 @@ def reconcile(
     config = config or load_rules_config(settings.rules_config)
     run_id = run_id or f"reconcile-{uuid.uuid4().hex[:12]}"
     engine = warehouse_engine(settings)
-    with exclusive(settings, "reconcile", wait=True), transaction(engine, settings.pg_work_mem) as conn:
+    with exclusive(settings, "reconcile", wait=True):
+        with transaction(engine) as conn:
+            run_sql(conn, "reconcile/claim_dirty", {"run_id": run_id})
+        summary = _reconcile_claimed(engine, settings, config, run_id, full)
+    log.info(
+        "reconcile %s as of %s: scope %d, raised %d, updated %d, cleared %d",
+        run_id,
+        summary.as_of_date,
+        summary.scope_size,
+        summary.raised,
+        summary.updated,
+        summary.cleared,
+    )
+    return summary
+
+
+def _reconcile_claimed(
+    engine: sa.Engine, settings: Settings, config: RulesConfig, run_id: str, full: bool
+) -> ReconcileSummary:
+    """The run itself, in one transaction, over the people it claimed (and more as asked)."""
+    with transaction(engine, settings.pg_work_mem) as conn:
         as_of = _as_date(query_sql(conn, "reconcile/as_of_date")[0][0])
         summary = ReconcileSummary(run_id=run_id, as_of_date=as_of.isoformat() if as_of else None)
         if as_of is None:
@@ -77,7 +99,7 @@ def reconcile(
             return summary
         state = query_sql(conn, "reconcile/state")
         nights_as_of = _as_date(state[0][1]) if state else None
-        run_sql(conn, "reconcile/claim_dirty", {"run_id": run_id})
+        run_sql(conn, "reconcile/scope_claimed", {"run_id": run_id})
         if full:
             run_sql(conn, "reconcile/scope_everyone", {"run_id": run_id})
         if nights_as_of != as_of:
@@ -117,15 +139,6 @@ def reconcile(
         run_sql(conn, "reconcile/save_state", {"as_of_date": as_of, "now": now_utc(), "scope_size": summary.scope_size})
         run_sql(conn, "reconcile/release_claims", {"run_id": run_id})
         conn.execute(sa.text("DELETE FROM flag_candidate"))
-    log.info(
-        "reconcile %s as of %s: scope %d, raised %d, updated %d, cleared %d",
-        run_id,
-        as_of,
-        summary.scope_size,
-        summary.raised,
-        summary.updated,
-        summary.cleared,
-    )
     return summary
 
 
