@@ -6,27 +6,29 @@ Only keys, ids and small summaries travel through XCom, never data.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 
 def keys_from_events(events: Any, feed_value: str) -> list[str]:
-    """Landing keys carried by triggering asset events (an event's ``extra["payload"]`` or ``extra``).
+    """Landing keys carried by a run's triggering asset events (a mapping of asset to events).
 
     Payloads are MinIO/S3 event records or ``{"key": ...}`` objects; both are accepted.
     """
+    return [key for asset in events or {} for key in keys_of_events(events[asset], feed_value)]
+
+
+def keys_of_events(events: Iterable[Any], feed_value: str) -> list[str]:
+    """Landing keys of the feed carried by asset events (an event's ``extra["payload"]`` or ``extra``)."""
     from timpora.landing.events import keys_from_payload
 
     found: list[str] = []
-    if not events:
-        return found
-    for asset in events:
-        for event in events[asset]:
-            extra = getattr(event, "extra", None) or {}
-            payload = extra.get("payload", extra)
-            found.extend(key for key in keys_from_payload(payload) if key.startswith(feed_value + "/"))
+    for event in events:
+        extra = getattr(event, "extra", None) or {}
+        payload = extra.get("payload", extra)
+        found.extend(key for key in keys_from_payload(payload) if key.startswith(feed_value + "/"))
     return found
 
 
@@ -64,7 +66,7 @@ def collect_keys(
     migrate(engine)
     keys = list((conf or {}).get("keys") or [])
     keys += keys_from_events(events, feed_value)
-    stray = sorted(set(keys_from_events({"stray": stray_events}, feed_value)) - set(keys))
+    stray = sorted(set(keys_of_events(stray_events, feed_value)) - set(keys))
     if stray:
         log.info("ingest_%s: also taking %d file(s) announced after its trigger: %s", feed_value, len(stray), stray[:9])
         keys += stray

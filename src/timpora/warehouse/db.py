@@ -137,12 +137,19 @@ def run_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None
     return counts
 
 
-def query_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> list[Any]:
-    """Rows of the single ``SELECT`` in a SQL file."""
+def _single_query(
+    conn: Connection, name: str, params: Mapping[str, Any] | None
+) -> tuple[sa.TextClause, dict[str, Any]]:
+    """The clause and bind values of a SQL file that must hold exactly one statement."""
     statements = sql_statements(name, conn.dialect.name)
     if len(statements) != 1:
         raise ValueError(f"sql/{name}.sql must hold exactly one statement to be queried")
-    clause, wanted = _clause(statements[0], params)
+    return _clause(statements[0], params)
+
+
+def query_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+    """Rows of the single ``SELECT`` in a SQL file."""
+    clause, wanted = _single_query(conn, name, params)
     return list(conn.execute(clause, wanted))
 
 
@@ -154,10 +161,7 @@ def query_frames(
     Rows stream from the server (a server-side cursor on PostgreSQL), so memory holds one
     chunk, whatever the result's size; the connection may write between chunks.
     """
-    statements = sql_statements(name, conn.dialect.name)
-    if len(statements) != 1:
-        raise ValueError(f"sql/{name}.sql must hold exactly one statement to be queried")
-    clause, wanted = _clause(statements[0], params)
+    clause, wanted = _single_query(conn, name, params)
     # Per statement: Connection.execution_options() would change the connection for good.
     result = conn.execute(clause, wanted, execution_options={"stream_results": True, "max_row_buffer": chunk_rows})
     columns = list(result.keys())
@@ -167,10 +171,7 @@ def query_frames(
 
 def query_frame(conn: Connection, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """The single ``SELECT`` of a SQL file as a DataFrame."""
-    statements = sql_statements(name, conn.dialect.name)
-    if len(statements) != 1:
-        raise ValueError(f"sql/{name}.sql must hold exactly one statement to be queried")
-    clause, wanted = _clause(statements[0], params)
+    clause, wanted = _single_query(conn, name, params)
     result = conn.execute(clause, wanted)
     # Plain tuples from one fetchall (iterating the result fetches row by row): given
     # SQLAlchemy Row objects, pandas inspects each one as a sequence, which costs about 6x
