@@ -113,7 +113,50 @@ def write_day(work: Path, scale: float) -> list[str]:
     return keys
 
 
-def run_day(url: str, work: Path, scale: float) -> dict[str, Any]:
+def _ingest_one(key: str) -> tuple[dict[str, Any], dict[str, dict[str, float]], int, float]:
+    """One file in a worker process, as one mapped ``ingest_file`` task does it."""
+    from timpora import metrics
+    from timpora.ingest.pipeline import ingest_keys
+
+    metrics.reset()
+    (result,) = ingest_keys([key])
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result.as_dict(), metrics.snapshot(), os.getpid(), peak_mb
+
+
+def ingest_concurrently(keys: list[str], workers: int) -> tuple[list[dict[str, Any]], dict[str, Any], float]:
+    """The day's files ingested by ``workers`` processes at once, as the ingest DAGs' mapped
+    tasks run them (each feed's DAG, up to 4 files of a run at a time).
+
+    Returns the results, the stage figures summed over the workers (seconds of work, so
+    more than the wall time when workers overlap) and the sum of the workers' peak RSS.
+    Workers are forked after the heavy imports and with no connection open, as Airflow's
+    local executor forks its task processes.
+    """
+    import multiprocessing
+    from collections import defaultdict
+
+    from timpora.config import get_settings
+    from timpora.warehouse.db import dispose_engines
+
+    landing = get_settings().landing_dir
+    dispose_engines()
+    stages: dict[str, dict[str, float]] = defaultdict(lambda: {"seconds": 0.0, "rows": 0.0})
+    peaks: dict[int, float] = {}
+    results = []
+    # Largest files first, so that no worker is left with a big file at the end.
+    ordered = sorted(keys, key=lambda key: -(landing / key).stat().st_size)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for result, figures, pid, peak_mb in pool.imap_unordered(_ingest_one, ordered):
+            results.append(result)
+            for name, figure in figures.items():
+                stages[name]["seconds"] += figure["seconds"]
+                stages[name]["rows"] += figure["rows"]
+            peaks[pid] = max(peaks.get(pid, 0.0), peak_mb)
+    return results, dict(stages), sum(peaks.values())
+
+
+def run_day(url: str, work: Path, scale: float, workers: int = 1) -> dict[str, Any]:
     """One measured run (in its own process): ingest the day and reconcile, stage by stage."""
     _environment(url, work)
     import pandas as pd
@@ -130,16 +173,31 @@ def run_day(url: str, work: Path, scale: float) -> dict[str, Any]:
     # As the DAG tasks do before they work (a cached year may predate a migration); untimed.
     migrate(warehouse_engine())
     keys = write_day(work, scale)
+    statements = _time_statements() if os.environ.get("TIMPORA_BENCH_STATEMENTS") else None
     rows = {feed: 0 for feed in PEAK}
     metrics.reset()
+    workers_peak_mb = 0.0
+    main_before_ingest_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
-    for result in ingest_keys(keys):
-        rows[result.feed] += result.rows_read
+    if workers > 1:
+        results, ingest_stages, workers_peak_mb = ingest_concurrently(keys, workers)
+    else:
+        results, ingest_stages = [r.as_dict() for r in ingest_keys(keys)], metrics.snapshot()
+        metrics.reset()
+    for result in results:
+        rows[result["feed"]] += result["rows_read"]
     ingested = time.perf_counter() - started
     summary = reconcile()
     total = time.perf_counter() - started
-    stages = metrics.snapshot()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    stages = ingest_stages | metrics.snapshot()
+    if statements is not None:
+        for text, seconds in sorted(statements.items(), key=lambda item: -item[1])[:30]:
+            print(f"{seconds:8.2f} s  {text}", file=sys.stderr)
+    main_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # At most this much at once: the workers run while this process waits (at the size it
+    # had then); the reconcile runs here after they have exited. Forked workers' RSS also
+    # counts the pages they share with this process, so this bound is on the high side.
+    peak_mb = max(main_peak_mb, main_before_ingest_mb + workers_peak_mb)
 
     # Baselines on the same hotel rows, in the same process.
     from timpora.config import get_settings
@@ -179,9 +237,29 @@ def run_day(url: str, work: Path, scale: float) -> dict[str, Any]:
         "ingest_seconds": ingested,
         "total_seconds": total,
         "peak_rss_mb": round(peak_mb),
+        "main_peak_rss_mb": round(main_peak_mb),
+        "workers": workers,
+        "workers_peak_rss_mb": round(workers_peak_mb),
         "reconcile": {"people": summary.scope_size, "nights": summary.nights, "raised": summary.raised},
         "baselines": {"to_sql_hotel_seconds": to_sql, "gx_summary_hotel_seconds": gx_summary, "hotel_rows": len(raw)},
     }
+
+
+def _time_statements() -> dict[str, float]:
+    """Seconds per SQL statement (its first 160 characters), for finding what a stage spends."""
+    from collections import defaultdict
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        spent[" ".join(statement.split())[:160]] += time.perf_counter() - conn.info["bench_started"].pop()
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", before)
+    sa.event.listen(sa.engine.Engine, "after_cursor_execute", after)
+    return spent
 
 
 def _copy_database(url: str, dialect: str, base: Path, scale: float) -> tuple[str, Path, str | None]:
@@ -233,9 +311,20 @@ def _print_run(dialect: str, run: dict[str, Any]) -> None:
     for name, figures in run["stages"].items():
         rate = figures["rows"] / figures["seconds"] if figures["seconds"] and figures["rows"] else 0
         print(f"  {name:<26}{int(figures['rows']):>10}{figures['seconds']:>10.1f}{rate:>11,.0f}")
+    workers = run.get("workers", 1)
+    peak = f"peak RSS {run['peak_rss_mb']:,} MB"
+    if workers > 1:
+        peak = (
+            f"peak RSS {run['peak_rss_mb']:,} MB (reconcile {run['main_peak_rss_mb']:,}; "
+            f"{workers} ingest workers {run['workers_peak_rss_mb']:,} together)"
+        )
+        print(
+            f"  (ingest stages: seconds of work summed over {workers} workers; "
+            f"the ingest took {run['ingest_seconds']:.1f} s of wall time)"
+        )
     print(
         f"  {'total (ingest + reconcile)':<26}{day_rows:>10}{run['total_seconds']:>10.1f}"
-        f"{day_rows / run['total_seconds']:>11,.0f}   peak RSS {run['peak_rss_mb']:,} MB"
+        f"{day_rows / run['total_seconds']:>11,.0f}   {peak}"
     )
     merge_seconds = sum(run["stages"].get(s, {}).get("seconds", 0) for s in ("stage rows", "merge"))
     merge_rate = day_rows / max(merge_seconds, 1e-9)
@@ -263,11 +352,18 @@ def main() -> None:
         type=Path,
         help="keep each dialect's year here and reuse it on later runs with the same sizes (saves its build)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="files ingested at once, as the ingest DAGs' mapped tasks run them (default 2, one per core; "
+        "1 ingests one file after another)",
+    )
     parser.add_argument("--run-day", nargs=3, metavar=("URL", "WORK", "SCALE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_day:
         url, work, scale = args.run_day
-        print(json.dumps(run_day(url, Path(work), float(scale))))
+        print(json.dumps(run_day(url, Path(work), float(scale), args.workers)))
         return
 
     results: dict[str, Any] = {"workload": PEAK, "base": {}, "runs": {}}
@@ -306,7 +402,16 @@ def main() -> None:
                 url, work, name = _copy_database(base_url, dialect, base, scale)
                 try:
                     done = subprocess.run(
-                        [sys.executable, __file__, "--run-day", url, str(work), str(scale)],
+                        [
+                            sys.executable,
+                            __file__,
+                            "--workers",
+                            str(args.workers),
+                            "--run-day",
+                            url,
+                            str(work),
+                            str(scale),
+                        ],
                         capture_output=True,
                         text=True,
                         check=False,
@@ -315,6 +420,8 @@ def main() -> None:
                         print(done.stderr[-3000:], file=sys.stderr)
                         raise SystemExit(f"the x{scale} run on {dialect} failed")
                     run = json.loads(done.stdout.strip().splitlines()[-1])
+                    if os.environ.get("TIMPORA_BENCH_STATEMENTS"):
+                        print(done.stderr[-20000:], file=sys.stderr)
                 finally:
                     _drop(name)
                     shutil.rmtree(work, ignore_errors=True)

@@ -140,6 +140,36 @@ def test_name_similarity_tolerates_noise_and_not_other_people(
     assert {"same": score == 1.0, "noise": minimum <= score < 1.0, "different": score < minimum}[verdict], score
 
 
+def test_name_similarity_of_a_mixed_batch_equals_scoring_every_pair_in_full() -> None:
+    """Pairs spelled alike skip the scorers; the batch must still read as if none had."""
+    from timpora.matching.names import fold, part_similarity
+
+    pairs = [
+        (("HASSAN", "Mohammed"), ("HASSAN", "MUHAMMAD")),
+        (("Wei", "Zhang"), ("ZHANG", "WEI")),
+        (("Müller", "Jörg"), ("MUELLER", "JOERG")),
+        (("SMITH", "JOHN"), ("SMITH", "JOHN")),
+        (("", ""), ("", "")),
+        (("LI", ""), ("LI", "")),
+        (("O'Neill", "Sarah Jane"), ("ONEILL", "SARAH JANE")),
+        (("ZHANG", "FANG"), ("ZHANG", "WEI")),
+        (("LEE", "LEE"), ("LEE", "LEE")),
+    ] * 3
+    columns = [pd.Series([pair[side][part] for pair in pairs]) for side in (0, 1) for part in (0, 1)]
+    got = name_similarity(*columns)
+    sur, giv, other_sur, other_giv = (fold(c) for c in columns)
+    direct_s, direct_g = part_similarity(sur, other_sur), part_similarity(giv, other_giv)
+    crossed_s, crossed_g = part_similarity(sur, other_giv), part_similarity(giv, other_sur)
+    direct, crossed = pd.Series(direct_s).combine(pd.Series(direct_g), min), pd.Series(crossed_s).combine(
+        pd.Series(crossed_g), min
+    )
+    swapped = crossed > direct
+    assert got["swapped"].tolist() == swapped.tolist()
+    assert got["score"].tolist() == pd.concat([direct, crossed], axis=1).max(axis=1).round(4).tolist()
+    assert got["surname_score"].tolist() == pd.Series(crossed_s).where(swapped, direct_s).round(4).tolist()
+    assert got["given_names_score"].tolist() == pd.Series(crossed_g).where(swapped, direct_g).round(4).tolist()
+
+
 def test_birth_date_verdicts() -> None:
     guest = pd.Series(["1990-03-07", "1990-07-03", "1990-03-08", "1980-03-07", "1983-05-07", "1990-12-11"])
     document = pd.Series(["1990-03-07", "1990-03-07", "1990-03-07", "1990-03-07", "1990-03-07", "1990-11-12"])
