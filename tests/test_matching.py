@@ -160,8 +160,9 @@ def test_name_similarity_of_a_mixed_batch_equals_scoring_every_pair_in_full() ->
     sur, giv, other_sur, other_giv = (fold(c) for c in columns)
     direct_s, direct_g = part_similarity(sur, other_sur), part_similarity(giv, other_giv)
     crossed_s, crossed_g = part_similarity(sur, other_giv), part_similarity(giv, other_sur)
-    direct, crossed = pd.Series(direct_s).combine(pd.Series(direct_g), min), pd.Series(crossed_s).combine(
-        pd.Series(crossed_g), min
+    direct, crossed = (
+        pd.Series(direct_s).combine(pd.Series(direct_g), min),
+        pd.Series(crossed_s).combine(pd.Series(crossed_g), min),
     )
     swapped = crossed > direct
     assert got["swapped"].tolist() == swapped.tolist()

@@ -1,0 +1,101 @@
+"""``insert_frame``: what a frame holds is what the table holds, on both warehouses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from timpora.config import get_settings
+from timpora.warehouse.bulk import COPY_ROWS, insert_frame
+from timpora.warehouse.db import warehouse_engine
+
+AWKWARD_TEXT = ["a,b", 'say "hi"', "two\nlines", "semi;colon", "Müller Ñúñez 王", "back\\slash", "  padded  "]
+
+
+def _stored(conn: sa.Connection) -> list[tuple[object, ...]]:
+    rows = conn.execute(sa.text("SELECT label, born, seen_at, count, score, note FROM bulk_probe ORDER BY label")).all()
+
+    def day(value: object) -> str | None:
+        return None if value is None else str(value)[:10]
+
+    def stamp(value: object) -> str | None:
+        return None if value is None else str(value)[:19].replace("T", " ")
+
+    return [(r[0], day(r[1]), stamp(r[2]), r[3], None if r[4] is None else round(float(r[4]), 4), r[5]) for r in rows]
+
+
+def test_insert_frame_keeps_every_value_as_written(warehouse: str) -> None:
+    engine = warehouse_engine(get_settings())
+    n = len(AWKWARD_TEXT)
+    frame = pd.DataFrame(
+        {
+            "label": pd.Series([f"row{i}" for i in range(n)], dtype="string[pyarrow]"),
+            "born": pd.to_datetime(["1990-03-07", None, "2000-02-29", "1969-12-31", "1990-03-07", None, "2024-01-01"]),
+            # Sub-seconds are dropped, as the columns hold seconds.
+            "seen_at": pd.to_datetime(
+                ["2024-10-03 12:00:00.7", None, "2024-10-03 23:59:59", "2024-10-04 00:00:00", None, None, None],
+                format="ISO8601",
+            ),
+            "count": pd.array([1, None, 3, 0, -5, 7, None], dtype="Int64"),
+            "score": [0.9667, 1.0, np.nan, 0.1, 0.25, 0.0, 1.5],
+            # Text as object values, empty meaning missing, a number among strings.
+            "note": pd.Series([*AWKWARD_TEXT[:-2], "", 42], dtype=object),
+        }
+    )
+    frame.loc[1, "note"] = None
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE bulk_probe (label VARCHAR(10), born DATE, seen_at TIMESTAMP, count INTEGER, "
+                "score REAL, note TEXT)"
+            )
+        )
+        assert insert_frame(conn, "bulk_probe", frame) == n
+        stored = _stored(conn)
+    notes = list(frame["note"])
+    assert stored == [
+        ("row0", "1990-03-07", "2024-10-03 12:00:00", 1, 0.9667, notes[0]),
+        ("row1", None, None, None, 1.0, None),
+        ("row2", "2000-02-29", "2024-10-03 23:59:59", 3, None, notes[2]),
+        ("row3", "1969-12-31", "2024-10-04 00:00:00", 0, 0.1, notes[3]),
+        ("row4", "1990-03-07", None, -5, 0.25, notes[4]),
+        ("row5", None, None, 7, 0.0, None if warehouse == "postgresql" else ""),
+        ("row6", "2024-01-01", None, None, 1.5, "42"),
+    ]
+
+
+def test_insert_frame_takes_dates_as_objects_and_frames_over_one_copy_chunk(warehouse: str) -> None:
+    engine = warehouse_engine(get_settings())
+    n = COPY_ROWS + 3
+    frame = pd.DataFrame(
+        {
+            "label": [f"r{i:07d}" for i in range(n)],
+            "born": [date(1990, 1, 1 + i % 28) for i in range(n)],
+            "seen_at": [datetime(2024, 10, 3, i % 24, 0, 0) for i in range(n)],
+            "count": np.arange(n),
+            "score": np.full(n, 0.5),
+            "note": [AWKWARD_TEXT[i % len(AWKWARD_TEXT)] for i in range(n)],
+        }
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE bulk_probe (label VARCHAR(10), born DATE, seen_at TIMESTAMP, count INTEGER, "
+                "score REAL, note TEXT)"
+            )
+        )
+        assert insert_frame(conn, "bulk_probe", frame) == n
+        stored = _stored(conn)
+    assert len(stored) == n
+    assert stored[-1] == (
+        f"r{n - 1:07d}",
+        f"1990-01-{1 + (n - 1) % 28:02d}",
+        f"2024-10-03 {(n - 1) % 24:02d}:00:00",
+        n - 1,
+        0.5,
+        AWKWARD_TEXT[(n - 1) % len(AWKWARD_TEXT)],
+    )
+    assert [row[5] for row in stored[: len(AWKWARD_TEXT)]] == AWKWARD_TEXT
