@@ -111,11 +111,21 @@ def assess(cases: pd.DataFrame, settings: PurposeSettings) -> pd.DataFrame:
         declared_all = declared_all + np.where(declared, activity.value + " ", "")
         mismatched = mismatched + np.where(bad, activity.value + " ", "")
         words = words + np.where(said.notna(), said.fillna("").str.lower() + " ", "")
-    out["declared_activities"] = declared_all.str.split()
-    out["disallowed_activities"] = mismatched.str.split()
-    out["matched_words"] = words.str.split()
+    out["declared_activities"] = _word_lists(declared_all)
+    out["disallowed_activities"] = _word_lists(mismatched)
+    out["matched_words"] = _word_lists(words)
     out["mismatch"] = mismatched != ""
     return out
+
+
+def _word_lists(text: pd.Series) -> pd.Series:
+    """Each row's words as a list; splitting only the rows that have any (most stays declare
+    nothing, and splitting every stay's empty text was over a second of a national day)."""
+    lists = pd.Series([[] for _ in range(len(text))], index=text.index, dtype=object)
+    said = text != ""
+    if said.any():
+        lists[said] = text[said].str.split()
+    return lists
 
 
 def disallowed_labels(assessed: pd.DataFrame, language: str) -> pd.Series:
