@@ -15,6 +15,15 @@ from timpora.warehouse.db import warehouse_engine
 AWKWARD_TEXT = ["a,b", 'say "hi"', "two\nlines", "semi;colon", "Müller Ñúñez 王", "back\\slash", "  padded  "]
 
 
+def _create_probe(conn: sa.Connection) -> None:
+    conn.execute(
+        sa.text(
+            "CREATE TABLE bulk_probe (label VARCHAR(10), born DATE, seen_at TIMESTAMP, count INTEGER, "
+            "score REAL, note TEXT)"
+        )
+    )
+
+
 def _stored(conn: sa.Connection) -> list[tuple[object, ...]]:
     rows = conn.execute(sa.text("SELECT label, born, seen_at, count, score, note FROM bulk_probe ORDER BY label")).all()
 
@@ -47,12 +56,7 @@ def test_insert_frame_keeps_every_value_as_written(warehouse: str) -> None:
     )
     frame.loc[1, "note"] = None
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "CREATE TABLE bulk_probe (label VARCHAR(10), born DATE, seen_at TIMESTAMP, count INTEGER, "
-                "score REAL, note TEXT)"
-            )
-        )
+        _create_probe(conn)
         assert insert_frame(conn, "bulk_probe", frame) == n
         stored = _stored(conn)
     notes = list(frame["note"])
@@ -81,12 +85,7 @@ def test_insert_frame_takes_dates_as_objects_and_frames_over_one_copy_chunk(ware
         }
     )
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "CREATE TABLE bulk_probe (label VARCHAR(10), born DATE, seen_at TIMESTAMP, count INTEGER, "
-                "score REAL, note TEXT)"
-            )
-        )
+        _create_probe(conn)
         assert insert_frame(conn, "bulk_probe", frame) == n
         stored = _stored(conn)
     assert len(stored) == n

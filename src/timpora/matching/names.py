@@ -111,11 +111,13 @@ def name_similarity(
     swapped = np.zeros(len(sur), dtype=bool)
     rest = np.flatnonzero(~alike)
     if len(rest):
-        parts = [s.iloc[rest].reset_index(drop=True) for s in (sur, giv, other_sur, other_giv)]
-        direct_surname = part_similarity(parts[0], parts[2])
-        direct_given = part_similarity(parts[1], parts[3])
-        crossed_surname = part_similarity(parts[0], parts[3])
-        crossed_given = part_similarity(parts[1], parts[2])
+        r_sur, r_giv, r_other_sur, r_other_giv = (
+            part.iloc[rest].reset_index(drop=True) for part in (sur, giv, other_sur, other_giv)
+        )
+        direct_surname = part_similarity(r_sur, r_other_sur)
+        direct_given = part_similarity(r_giv, r_other_giv)
+        crossed_surname = part_similarity(r_sur, r_other_giv)
+        crossed_given = part_similarity(r_giv, r_other_sur)
         direct = np.minimum(direct_surname, direct_given)
         crossed = np.minimum(crossed_surname, crossed_given)
         swapped[rest] = crossed > direct

@@ -44,9 +44,13 @@ def column_kinds(conn: Connection, table: str) -> dict[str, str]:
     return kinds
 
 
+def _as_datetimes(values: pd.Series) -> pd.Series:
+    return values if pd.api.types.is_datetime64_any_dtype(values.dtype) else pd.to_datetime(values)
+
+
 def _as_text_column(values: pd.Series, kind: str) -> pd.Series:
     if kind in ("date", "timestamp"):
-        parsed = values if pd.api.types.is_datetime64_any_dtype(values.dtype) else pd.to_datetime(values)
+        parsed = _as_datetimes(values)
         fmt = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S"
         text = parsed.dt.strftime(fmt)
         return text.astype(object).where(parsed.notna(), None)
@@ -60,9 +64,6 @@ def _as_text_column(values: pd.Series, kind: str) -> pd.Series:
 
 def prepare(frame: pd.DataFrame, kinds: dict[str, str], columns: Sequence[str]) -> pd.DataFrame:
     """The frame's ``columns`` converted to the values the database columns take."""
-    unknown = [c for c in columns if c not in kinds]
-    if unknown:
-        raise KeyError(f"columns not in the table: {unknown}")
     return pd.DataFrame({c: _as_text_column(frame[c], kinds[c]) for c in columns}, index=frame.index)
 
 
@@ -77,7 +78,7 @@ def _arrow_column(values: pd.Series, kind: str) -> Any:
     import pyarrow.compute as pc
 
     if kind in ("date", "timestamp"):
-        parsed = values if pd.api.types.is_datetime64_any_dtype(values.dtype) else pd.to_datetime(values)
+        parsed = _as_datetimes(values)
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)  # wall time, as strftime writes it
         stamps = pa.array(parsed.astype("datetime64[ns]"), from_pandas=True)
