@@ -307,10 +307,10 @@ def _drop(name: str | None) -> None:
 def _print_run(dialect: str, run: dict[str, Any]) -> None:
     day_rows = sum(run["rows"].values())
     print(f"\n{dialect}, x{run['scale']}: {run['rows']}  ({day_rows:,} rows)")
-    print(f"  {'stage':<26}{'rows':>10}{'seconds':>10}{'rows/s':>11}")
+    print(f"  {'stage':<38}{'rows':>10}{'seconds':>10}{'rows/s':>11}")
     for name, figures in run["stages"].items():
         rate = figures["rows"] / figures["seconds"] if figures["seconds"] and figures["rows"] else 0
-        print(f"  {name:<26}{int(figures['rows']):>10}{figures['seconds']:>10.1f}{rate:>11,.0f}")
+        print(f"  {name:<38}{int(figures['rows']):>10}{figures['seconds']:>10.1f}{rate:>11,.0f}")
     workers = run.get("workers", 1)
     peak = f"peak RSS {run['peak_rss_mb']:,} MB"
     if workers > 1:
@@ -323,7 +323,11 @@ def _print_run(dialect: str, run: dict[str, Any]) -> None:
             f"the ingest took {run['ingest_seconds']:.1f} s of wall time)"
         )
     print(
-        f"  {'total (ingest + reconcile)':<26}{day_rows:>10}{run['total_seconds']:>10.1f}"
+        f"  (reconcile: {run['total_seconds'] - run['ingest_seconds']:.1f} s of wall time; on PostgreSQL its steps "
+        "run on two connections at once, so its stages add up to more)"
+    )
+    print(
+        f"  {'total (ingest + reconcile)':<38}{day_rows:>10}{run['total_seconds']:>10.1f}"
         f"{day_rows / run['total_seconds']:>11,.0f}   {peak}"
     )
     merge_seconds = sum(run["stages"].get(s, {}).get("seconds", 0) for s in ("stage rows", "merge"))
@@ -431,10 +435,8 @@ def main() -> None:
             print(f"\n{dialect}: cost growth (seconds per 1,000 day rows)")
             for run in runs:
                 day_rows = sum(run["rows"].values())
-                reconcile_s = sum(
-                    run["stages"].get(s, {}).get("seconds", 0)
-                    for s in ("guest nights", "identity linking", "rules", "flag upsert", "analyst star refresh")
-                )
+                # Wall time: on PostgreSQL the reconcile's steps overlap on two connections.
+                reconcile_s = run["total_seconds"] - run["ingest_seconds"]
                 print(
                     f"  x{run['scale']:<5} total {1000 * run['total_seconds'] / day_rows:6.3f}   "
                     f"reconcile {1000 * reconcile_s / day_rows:6.3f}"

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from timpora.config import get_settings
@@ -710,3 +711,44 @@ def test_reconcile_does_not_wait_for_marks_an_ingest_is_writing(warehouse: str, 
     reconcile()
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_dirty")).scalar_one() == 0
+
+
+@pytest.mark.parametrize("failing_step", ["refresh_people", "refresh_guest_nights"])
+def test_a_run_that_fails_in_any_step_keeps_its_claims_and_the_next_run_completes_it(
+    warehouse: str, landing: Path, monkeypatch: pytest.MonkeyPatch, failing_step: str
+) -> None:
+    """On PostgreSQL the steps run on two connections and commit one by one (on SQLite, in
+    one transaction): a failure in a side step must roll the flags back, keep every claim,
+    and leave nothing the next run cannot complete to the same flags and star."""
+    from timpora.warehouse import star
+
+    ingest_keys(land(landing, fixture_day()))
+    engine = warehouse_engine(get_settings())
+    with engine.connect() as conn:
+        marked = {row[0] for row in conn.execute(sa.text("SELECT person_key FROM reconcile_dirty"))}
+    assert marked
+
+    def broken(conn: Any, config: Any) -> None:
+        raise RuntimeError(f"{failing_step} failed")
+
+    monkeypatch.setattr(star, failing_step, broken)
+    with pytest.raises(RuntimeError, match=f"{failing_step} failed"):
+        reconcile()
+    with engine.connect() as conn:
+        assert {row[0] for row in conn.execute(sa.text("SELECT person_key FROM reconcile_dirty"))} == marked
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM flag")).scalar_one() == 0
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_state")).scalar_one() == 0
+
+    monkeypatch.undo()
+    completed = reconcile()
+    assert completed.scope_size == len(marked)
+    assert completed.raised > 0
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_dirty")).scalar_one() == 0
+        nights = conn.execute(sa.text("SELECT COUNT(*) FROM guest_night")).scalar_one()
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM fact_guest_night")).scalar_one() == nights
+        people = conn.execute(sa.text("SELECT COUNT(DISTINCT passport_key) FROM guest_stay")).scalar_one()
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM dim_person")).scalar_one() >= people
+    # The same flags as a run that never failed: a full rerun changes nothing.
+    again = reconcile(full=True)
+    assert (again.raised, again.updated, again.cleared) == (0, 0, 0)

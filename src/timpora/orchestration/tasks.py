@@ -157,7 +157,7 @@ def check_conservation(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 
 
 def run_reconcile(run_id: str, full: bool = False) -> dict[str, Any]:
-    """Link, run the rules, publish and clear flags (one transaction)."""
+    """Link, run the rules, publish and clear flags, refresh the star (see ``timpora.reconcile.engine``)."""
     from timpora.reconcile.engine import reconcile
     from timpora.warehouse.db import warehouse_engine
     from timpora.warehouse.migrate import migrate

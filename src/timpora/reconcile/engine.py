@@ -3,18 +3,24 @@
 One run works on a scope of people: those whose records changed since the last run
 (marked dirty by the merges), plus everyone with an open stay when the as-of date moved,
 or everyone on request. Claiming the dirty marks commits first, in a statement of its
-own, so an ingest writing marks waits for that claim only, never for a whole run; the rest
-of the run is one transaction, so a run killed at any point leaves the previous state
-(its claims the next run takes over) and the next run reaches the same result.
+own, so an ingest writing marks waits for that claim only, never for a whole run. The
+run's scope is committed next (it only lists whom to examine). On SQLite the rest of the
+run is one transaction; on PostgreSQL its steps run on two connections at once, each
+committing on its own, and the flags' transaction commits last and is the one that
+releases the claims. Either way a run killed at any point leaves its claims, which the
+next run takes over, and the next run reaches the same result: nights, links and star rows
+are derived from the records, and are rebuilt for everyone a run examines.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
@@ -24,7 +30,7 @@ from timpora import metrics
 from timpora.config import Settings, get_settings
 from timpora.feeds.normalise import TEXT
 from timpora.ingest.ledger import now_utc
-from timpora.matching.identity import link_identities
+from timpora.matching.identity import LinkCounts, link_identities
 from timpora.rules.catalogue import CANDIDATE_COLUMNS, RULES, RuleContext
 from timpora.rules.config import RulesConfig, load_rules_config
 from timpora.warehouse import star
@@ -33,6 +39,7 @@ from timpora.warehouse.db import query_frame, query_sql, run_sql, transaction, w
 from timpora.warehouse.locks import exclusive
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -87,59 +94,151 @@ def reconcile(
     return summary
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """What the run's first, committed step settled: the dates and the people to examine."""
+
+    as_of: date | None
+    size: int
+
+
 def _reconcile_claimed(
     engine: sa.Engine, settings: Settings, config: RulesConfig, run_id: str, full: bool
 ) -> ReconcileSummary:
-    """The run itself, in one transaction, over the people it claimed (and more as asked)."""
+    """The run itself over the people it claimed (and more as asked)."""
     with transaction(engine, settings.pg_work_mem) as conn:
-        as_of = _as_date(query_sql(conn, "reconcile/as_of_date")[0][0])
-        summary = ReconcileSummary(run_id=run_id, as_of_date=as_of.isoformat() if as_of else None)
-        if as_of is None:
-            log.info("nothing loaded yet: no reconcile")
-            return summary
-        state = query_sql(conn, "reconcile/state")
-        nights_as_of = _as_date(state[0][1]) if state else None
-        run_sql(conn, "reconcile/scope_claimed", {"run_id": run_id})
-        if full:
-            run_sql(conn, "reconcile/scope_everyone", {"run_id": run_id})
-        if nights_as_of != as_of:
-            run_sql(conn, "reconcile/scope_open_stays", {"run_id": run_id})
-        summary.scope_size = int(conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_scope")).scalar_one())
-        with metrics.stage("guest nights"):
-            run_sql(conn, "reconcile/build_nights", {"nights_until": as_of + timedelta(days=1)})
-            run_sql(conn, "reconcile/analyze")
-        summary.nights = int(
-            conn.execute(
-                sa.text(
-                    "SELECT COUNT(*) FROM guest_night WHERE passport_key IN (SELECT person_key FROM reconcile_scope)"
-                )
-            ).scalar_one()
-        )
-        with metrics.stage("identity linking"):
-            links = link_identities(conn, config.linking, settings.chunk_rows)
-        metrics.count("identity linking", links.links)
-        summary.links = links.links
-        summary.identity_mismatches = links.mismatches
-        context = RuleContext(as_of=as_of, config=config, run_id=run_id)
-        evaluated = [code for code in RULES if config.enabled(code)]
-        frames = []
-        for code in evaluated:
-            with metrics.stage("rules"):
-                found = RULES[code].evaluate(conn, context)
-            summary.candidates[code.value] = len(found)
-            frames.append(found)
-        candidates = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CANDIDATE_COLUMNS)
-        with metrics.stage("flag upsert", len(candidates)):
-            conn.execute(sa.text("DELETE FROM flag_candidate"))
-            insert_frame(conn, "flag_candidate", candidates)
-            run_sql(conn, "flags/analyze_candidates")
-            _publish(conn, summary, [code.value for code in evaluated], as_of)
-        with metrics.stage("analyst star refresh"):
-            star.refresh(conn, config)
-        run_sql(conn, "reconcile/save_state", {"as_of_date": as_of, "now": now_utc(), "scope_size": summary.scope_size})
-        run_sql(conn, "reconcile/release_claims", {"run_id": run_id})
-        conn.execute(sa.text("DELETE FROM flag_candidate"))
+        scope = _settle_scope(conn, run_id, full)
+    summary = ReconcileSummary(run_id=run_id, as_of_date=scope.as_of.isoformat() if scope.as_of else None)
+    if scope.as_of is None:
+        log.info("nothing loaded yet: no reconcile")
+        return summary
+    summary.scope_size = scope.size
+    if engine.dialect.name == "postgresql":
+        _run_in_parallel(engine, settings, config, run_id, scope.as_of, summary)
+    else:
+        # SQLite has one writer: the steps run one after another, in one transaction.
+        with transaction(engine) as conn:
+            summary.nights = _build_nights(conn, scope.as_of)
+            _count_links(summary, _link(conn, settings, config))
+            _judge(conn, summary, config, run_id, scope.as_of)
+            _refresh_star_people(conn, config)
+            _refresh_star_guest_nights(conn, config)
+            _finish(conn, summary, run_id, scope.as_of)
     return summary
+
+
+def _run_in_parallel(
+    engine: sa.Engine, settings: Settings, config: RulesConfig, run_id: str, as_of: date, summary: ReconcileSummary
+) -> None:
+    """The steps on two PostgreSQL connections, each in a transaction of its own.
+
+    Most of a reconcile is PostgreSQL writing rows, one statement at a time, and on one
+    connection that leaves a core idle. Here a second connection builds the nights and then
+    the star rows drawn from the loaded records alone, while this one links identities;
+    once nights and links are in, it refreshes the guest-night facts while this one judges
+    the rules and publishes the flags. The flags' transaction commits last and releases the
+    claims only after every other step has committed: a run that fails anywhere leaves its
+    claims, and the next run examines the same people again (the nights, links and star
+    rows a failed run did commit are rebuilt then, as they are derived from the records).
+    """
+    work_mem = settings.pg_work_mem
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reconcile-side") as side:
+        nights = side.submit(_in_transaction, engine, work_mem, lambda conn: _build_nights(conn, as_of))
+        people = side.submit(_in_transaction, engine, work_mem, lambda conn: _refresh_star_people(conn, config))
+        with transaction(engine, work_mem) as conn:
+            _count_links(summary, _link(conn, settings, config))
+        summary.nights = nights.result()
+        guest_nights = side.submit(
+            _in_transaction, engine, work_mem, lambda conn: _refresh_star_guest_nights(conn, config)
+        )
+        with transaction(engine, work_mem) as conn:
+            _judge(conn, summary, config, run_id, as_of)
+            with metrics.stage("waiting for the star"):
+                # An error there rolls the flags back too, and keeps the claims.
+                people.result()
+                guest_nights.result()
+            _finish(conn, summary, run_id, as_of)
+
+
+def _in_transaction(engine: sa.Engine, work_mem: str | None, step: Callable[[Connection], T]) -> T:
+    with transaction(engine, work_mem) as conn:
+        return step(conn)
+
+
+def _build_nights(conn: Connection, as_of: date) -> int:
+    """The scope's guest nights, rebuilt from their stays; how many they are."""
+    with metrics.stage("guest nights"):
+        run_sql(conn, "reconcile/build_nights", {"nights_until": as_of + timedelta(days=1)})
+        run_sql(conn, "reconcile/analyze")
+    return int(
+        conn.execute(
+            sa.text("SELECT COUNT(*) FROM guest_night WHERE passport_key IN (SELECT person_key FROM reconcile_scope)")
+        ).scalar_one()
+    )
+
+
+def _link(conn: Connection, settings: Settings, config: RulesConfig) -> LinkCounts:
+    with metrics.stage("identity linking"):
+        links = link_identities(conn, config.linking, settings.chunk_rows)
+    metrics.count("identity linking", links.links)
+    return links
+
+
+def _count_links(summary: ReconcileSummary, links: LinkCounts) -> None:
+    summary.links = links.links
+    summary.identity_mismatches = links.mismatches
+
+
+def _judge(conn: Connection, summary: ReconcileSummary, config: RulesConfig, run_id: str, as_of: date) -> None:
+    """Every enabled rule over the scope, then the candidates merged into the flags."""
+    context = RuleContext(as_of=as_of, config=config, run_id=run_id)
+    evaluated = [code for code in RULES if config.enabled(code)]
+    frames = []
+    for code in evaluated:
+        with metrics.stage("rules"):
+            found = RULES[code].evaluate(conn, context)
+        summary.candidates[code.value] = len(found)
+        frames.append(found)
+    candidates = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CANDIDATE_COLUMNS)
+    with metrics.stage("flag upsert", len(candidates)):
+        conn.execute(sa.text("DELETE FROM flag_candidate"))
+        insert_frame(conn, "flag_candidate", candidates)
+        run_sql(conn, "flags/analyze_candidates")
+        _publish(conn, summary, [code.value for code in evaluated], as_of)
+        conn.execute(sa.text("DELETE FROM flag_candidate"))
+
+
+def _refresh_star_people(conn: Connection, config: RulesConfig) -> None:
+    with metrics.stage("analyst star refresh (people)"):
+        star.refresh_people(conn, config)
+
+
+def _refresh_star_guest_nights(conn: Connection, config: RulesConfig) -> None:
+    with metrics.stage("analyst star refresh (guest nights)"):
+        star.refresh_guest_nights(conn, config)
+
+
+def _finish(conn: Connection, summary: ReconcileSummary, run_id: str, as_of: date) -> None:
+    """Record the run and forget the marks it handled."""
+    run_sql(conn, "reconcile/save_state", {"as_of_date": as_of, "now": now_utc(), "scope_size": summary.scope_size})
+    run_sql(conn, "reconcile/release_claims", {"run_id": run_id})
+
+
+def _settle_scope(conn: Connection, run_id: str, full: bool) -> _Scope:
+    """Fill ``reconcile_scope``: the claimed people, everyone if ``full``, and everyone with
+    an open stay when the as-of date moved since the nights were last built."""
+    as_of = _as_date(query_sql(conn, "reconcile/as_of_date")[0][0])
+    if as_of is None:
+        return _Scope(None, 0)
+    state = query_sql(conn, "reconcile/state")
+    nights_as_of = _as_date(state[0][1]) if state else None
+    run_sql(conn, "reconcile/scope_claimed", {"run_id": run_id})
+    if full:
+        run_sql(conn, "reconcile/scope_everyone", {"run_id": run_id})
+    if nights_as_of != as_of:
+        run_sql(conn, "reconcile/scope_open_stays", {"run_id": run_id})
+    size = int(conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_scope")).scalar_one())
+    return _Scope(as_of, size)
 
 
 def _publish(conn: Connection, summary: ReconcileSummary, rule_codes: list[str], as_of: date) -> None:

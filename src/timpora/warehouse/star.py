@@ -2,8 +2,11 @@
 
 Dimensions of reference data (dates, regions, nationalities, visa indexes) are loaded with
 the migrations. Person-keyed rows (``dim_person``, the facts) are rebuilt by every
-reconcile for the people it examined, in the reconcile's transaction, so the star never
-disagrees with the flags. Views (``sql/views/*.sql``) are recreated after migrations; on
+reconcile for the people it examined, in two parts: the rows that follow from the loaded
+records alone (:func:`refresh_people`), and the guest-night facts, whose permit coverage
+follows from the run's nights and identity links (:func:`refresh_guest_nights`). On SQLite
+both are in the run's one transaction; on PostgreSQL each commits on its own, before the
+flags (see ``timpora.reconcile.engine``). Views (``sql/views/*.sql``) are recreated after migrations; on
 PostgreSQL the ``analyst`` role is granted SELECT on them and on nothing else.
 """
 
@@ -143,14 +146,16 @@ def _day_keys(values: pd.Series) -> pd.Series:
     return (pd.to_datetime(values, format="ISO8601").dt.normalize() - pd.Timestamp(EPOCH)).dt.days
 
 
-# Person-keyed star tables, the session table their next rows are staged in, and their keys.
-_STAGED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+# Person-keyed star tables, the session table their next rows are staged in, and their keys:
+# those drawn from what the feeds loaded (stays, permits, visas) ...
+_PEOPLE_STAGED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("dim_person", "star_next_person", ("person_key",)),
-    ("fact_guest_night", "star_next_guest_night", ("report_id", "date_key")),
     ("fact_check_in", "star_next_check_in", ("report_id",)),
     ("fact_permit", "star_next_permit", ("permit_number",)),
     ("fact_visa", "star_next_visa", ("visa_number",)),
 )
+# ... and the one drawn from the run's own guest nights and identity links.
+_GUEST_NIGHT_STAGED = ("fact_guest_night", "star_next_guest_night", ("report_id", "date_key"))
 
 
 def refresh(conn: Connection, config: RulesConfig) -> None:
@@ -161,7 +166,18 @@ def refresh(conn: Connection, config: RulesConfig) -> None:
     returning guest's permits, visas and earlier nights are usually unchanged, and
     rewriting them was most of the refresh's time on a national day.
     """
-    run_sql(conn, "star/stage_next")
+    refresh_people(conn, config)
+    refresh_guest_nights(conn, config)
+
+
+def refresh_people(conn: Connection, config: RulesConfig) -> None:
+    """The scope's star rows that follow from the loaded records alone: ``dim_person``,
+    ``dim_lodging``, ``fact_check_in``, ``fact_permit`` and ``fact_visa``.
+
+    Nothing here reads what a reconcile run writes (nights, links, flags), so on PostgreSQL
+    the reconcile runs this on a second connection while it links identities.
+    """
+    run_sql(conn, "star/stage_next_people")
     sources = query_frame(conn, "star/person_sources")
     if len(sources):
         known = {row[0] for row in conn.execute(sa.text("SELECT nationality_code FROM dim_nationality"))}
@@ -180,7 +196,6 @@ def refresh(conn: Connection, config: RulesConfig) -> None:
         )
         insert_frame(conn, "star_next_person", people, types_from="dim_person")
     run_sql(conn, "star/upsert_lodging")
-    run_sql(conn, "star/fact_guest_night")
     run_sql(conn, "star/fact_check_in", {"late_report_seconds": config.thresholds.late_report_hours * 3600})
     run_sql(conn, "star/fact_permit")
     visas = query_frame(conn, "star/visas_in_scope")
@@ -203,11 +218,22 @@ def refresh(conn: Connection, config: RulesConfig) -> None:
             ),
             types_from="fact_visa",
         )
-    run_sql(conn, "star/index_next")
-    run_sql(conn, "star/analyze_next")
-    for table, staged, keys in _STAGED:
+    run_sql(conn, "star/index_next_people")
+    run_sql(conn, "star/analyze_next_people")
+    for table, staged, keys in _PEOPLE_STAGED:
         apply_staged(conn, table, staged, keys)
-    run_sql(conn, "star/drop_next")
+    run_sql(conn, "star/drop_next_people")
+
+
+def refresh_guest_nights(conn: Connection, config: RulesConfig) -> None:
+    """The scope's guest-night facts (covered by an identity-linked permit or not), from the
+    nights and links of the run on ``conn``, and the monitoring windows of ``config``."""
+    run_sql(conn, "star/stage_next_guest_night")
+    run_sql(conn, "star/fact_guest_night")
+    run_sql(conn, "star/index_next_guest_night")
+    run_sql(conn, "star/analyze_next_guest_night")
+    apply_staged(conn, *_GUEST_NIGHT_STAGED)
+    run_sql(conn, "star/drop_next_guest_night")
     conn.execute(sa.text("DELETE FROM monitoring_window"))
     windows = [
         {

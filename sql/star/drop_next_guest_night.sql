@@ -1,0 +1,1 @@
+DROP TABLE star_next_guest_night;
