@@ -1,5 +1,5 @@
 -- The star rows the people in scope should have are first written to these session tables;
--- star.refresh then deletes only the rows that differ and inserts only the ones missing.
+-- star.apply_staged then deletes only the rows that differ and inserts only the ones missing.
 -- On a national day most returning people's permits, visas and earlier nights are
 -- unchanged, and rewriting them (and their indexes) cost more than comparing them.
 -- Copying the facts' own column types keeps the comparison exact (a REAL stays a REAL).

@@ -6,8 +6,14 @@ reconcile for the people it examined, in two parts: the rows that follow from th
 records alone (:func:`refresh_people`), and the guest-night facts, whose permit coverage
 follows from the run's nights and identity links (:func:`refresh_guest_nights`). On SQLite
 both are in the run's one transaction; on PostgreSQL each commits on its own, before the
-flags (see ``timpora.reconcile.engine``). Views (``sql/views/*.sql``) are recreated after migrations; on
-PostgreSQL the ``analyst`` role is granted SELECT on them and on nothing else.
+flags (see ``timpora.reconcile.engine``). Either part stages the rows each person should
+have in session tables and compares them with the stored ones: only rows that differ are
+deleted and only missing ones inserted. A returning guest's permits, visas and earlier
+nights are usually unchanged, and rewriting them was most of the refresh's time on a
+national day.
+
+Views (``sql/views/*.sql``) are recreated after migrations; on PostgreSQL the ``analyst``
+role is granted SELECT on them and on nothing else.
 """
 
 from __future__ import annotations
@@ -156,18 +162,6 @@ _PEOPLE_STAGED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 # ... and the one drawn from the run's own guest nights and identity links.
 _GUEST_NIGHT_STAGED = ("fact_guest_night", "star_next_guest_night", ("report_id", "date_key"))
-
-
-def refresh(conn: Connection, config: RulesConfig) -> None:
-    """Bring the star rows of the people in the reconcile scope (and the windows) up to date.
-
-    The rows each person should have are staged in session tables, then compared with the
-    stored ones: only rows that differ are deleted and only missing ones inserted. A
-    returning guest's permits, visas and earlier nights are usually unchanged, and
-    rewriting them was most of the refresh's time on a national day.
-    """
-    refresh_people(conn, config)
-    refresh_guest_nights(conn, config)
 
 
 def refresh_people(conn: Connection, config: RulesConfig) -> None:
