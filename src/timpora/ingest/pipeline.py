@@ -41,6 +41,12 @@ from timpora.warehouse.locks import exclusive
 log = logging.getLogger(__name__)
 
 STAGING_TABLE = {Feed.VISA: "stg_visa", Feed.STAY_PERMIT: "stg_stay_permit", Feed.HOTEL_GUEST: "stg_hotel_guest_event"}
+# The SQL files of each feed's merge, run in order in the merge's one transaction.
+MERGE_STEPS = {
+    Feed.VISA: ("merge",),
+    Feed.STAY_PERMIT: ("merge",),
+    Feed.HOTEL_GUEST: ("merge", "analyze_touched", "fold"),
+}
 HISTORY_TABLE = {
     Feed.VISA: "visa_history",
     Feed.STAY_PERMIT: "stay_permit_history",
@@ -226,7 +232,8 @@ def _process(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult
     note = None
     with transaction(engine, settings.pg_work_mem) as conn:
         with metrics.stage("merge", rows_read):
-            run_sql(conn, f"ingest/{feed.value}/merge", {"ledger_id": entry.ledger_id})
+            for step in MERGE_STEPS[feed]:
+                run_sql(conn, f"ingest/{feed.value}/{step}", {"ledger_id": entry.ledger_id})
         staged, loaded = query_sql(conn, f"ingest/{feed.value}/counts", {"ledger_id": entry.ledger_id})[0]
         quarantined_rows = query_sql(conn, "ingest/quarantined_rows", {"ledger_id": entry.ledger_id})[0][0]
         duplicates = int(staged) - int(loaded)
