@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from timpora.config import get_settings
 from timpora.warehouse.bulk import COPY_ROWS, insert_frame
-from timpora.warehouse.db import warehouse_engine
+from timpora.warehouse.db import transaction, warehouse_engine
 
 AWKWARD_TEXT = ["a,b", 'say "hi"', "two\nlines", "semi;colon", "Müller Ñúñez 王", "back\\slash", "  padded  "]
 
@@ -98,3 +98,20 @@ def test_insert_frame_takes_dates_as_objects_and_frames_over_one_copy_chunk(ware
         AWKWARD_TEXT[(n - 1) % len(AWKWARD_TEXT)],
     )
     assert [row[5] for row in stored[: len(AWKWARD_TEXT)]] == AWKWARD_TEXT
+
+
+def test_a_transaction_given_work_memory_sorts_and_builds_indexes_with_it(warehouse: str) -> None:
+    """The heavy merges and the reconcile's steps ask for more memory than the server's
+    default, for their sorts and hashes and for the indexes the star builds on its staged
+    rows; only for their own transaction."""
+    engine = warehouse_engine(get_settings())
+    with transaction(engine, "96MB") as conn:
+        if warehouse == "postgresql":
+            assert conn.execute(sa.text("SHOW work_mem")).scalar_one() == "96MB"
+            assert conn.execute(sa.text("SHOW maintenance_work_mem")).scalar_one() == "96MB"
+        else:
+            assert conn.execute(sa.text("SELECT 1")).scalar_one() == 1
+    if warehouse == "postgresql":
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SHOW work_mem")).scalar_one() != "96MB"
+            assert conn.execute(sa.text("SHOW maintenance_work_mem")).scalar_one() != "96MB"

@@ -169,7 +169,7 @@ def _build_nights(conn: Connection, as_of: date) -> int:
     """The scope's guest nights, rebuilt from their stays; how many they are."""
     with metrics.stage("guest nights"):
         run_sql(conn, "reconcile/build_nights", {"nights_until": as_of + timedelta(days=1)})
-        run_sql(conn, "reconcile/analyze")
+        run_sql(conn, "reconcile/analyze_nights")
     return int(
         conn.execute(
             sa.text("SELECT COUNT(*) FROM guest_night WHERE passport_key IN (SELECT person_key FROM reconcile_scope)")
@@ -226,7 +226,8 @@ def _finish(conn: Connection, summary: ReconcileSummary, run_id: str, as_of: dat
 
 def _settle_scope(conn: Connection, run_id: str, full: bool) -> _Scope:
     """Fill ``reconcile_scope``: the claimed people, everyone if ``full``, and everyone with
-    an open stay when the as-of date moved since the nights were last built."""
+    an open stay when the as-of date moved since the nights were last built. On PostgreSQL
+    the scope and the stays are analyzed here, before either connection plans over them."""
     as_of = _as_date(query_sql(conn, "reconcile/as_of_date")[0][0])
     if as_of is None:
         return _Scope(None, 0)
@@ -238,6 +239,7 @@ def _settle_scope(conn: Connection, run_id: str, full: bool) -> _Scope:
     if nights_as_of != as_of:
         run_sql(conn, "reconcile/scope_open_stays", {"run_id": run_id})
     size = int(conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_scope")).scalar_one())
+    run_sql(conn, "reconcile/analyze_scope")
     return _Scope(as_of, size)
 
 

@@ -1,0 +1,2 @@
+-- SQLite plans the reconcile well from its index heuristics; its ANALYZE reads every row
+-- of every index (not a sample), so it is not run here.
