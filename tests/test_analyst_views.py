@@ -81,6 +81,47 @@ def test_uncovered_guest_nights(fixture_warehouse: str) -> None:
     assert pseudonym("N00000001") in people and len(people) == 5
 
 
+# The covering permit by its definition: an identity-LINKED stay permit valid that night,
+# active or cancelled/revoked after the night began; the lowest type when several.
+LINKED_COVERAGE = """
+SELECT n.report_id, n.night_number AS date_key, MIN(p.permit_type) AS permit_type
+FROM guest_night AS n
+LEFT JOIN identity_link AS l
+    ON l.report_id = n.report_id AND l.document_kind = 'PERMIT' AND l.verdict = 'LINKED'
+LEFT JOIN stay_permit AS p
+    ON p.permit_number = l.document_number
+    AND p.valid_from <= n.night_date AND p.valid_until >= n.night_date
+    AND (p.status = 'ACTIVE' OR n.night_date < p.updated_at)
+GROUP BY n.report_id, n.night_number
+"""
+
+
+def test_guest_nights_are_covered_only_by_identity_linked_permits(fixture_warehouse: str) -> None:
+    """The nights are built covered by any permit on the passport key and corrected once the
+    links are in: the facts must equal coverage by LINKED permits alone, night by night,
+    including the nights where a MISMATCH-linked permit would have covered them."""
+    facts = {
+        (r["report_id"], r["date_key"]): (r["covered_by_permit"], r["permit_type"])
+        for r in rows("SELECT * FROM fact_guest_night")
+    }
+    expected = {
+        (r["report_id"], r["date_key"]): (0 if r["permit_type"] is None else 1, r["permit_type"])
+        for r in rows(LINKED_COVERAGE)
+    }
+    assert facts == expected
+    mismatched = rows(
+        """
+        SELECT DISTINCT n.report_id FROM guest_night AS n
+        INNER JOIN identity_link AS l
+            ON l.report_id = n.report_id AND l.document_kind = 'PERMIT' AND l.verdict = 'MISMATCH'
+        INNER JOIN stay_permit AS p
+            ON p.permit_number = l.document_number
+            AND p.valid_from <= n.night_date AND p.valid_until >= n.night_date AND p.status = 'ACTIVE'
+        """
+    )
+    assert mismatched, "no night a MISMATCH-linked permit would cover: the correction is not exercised"
+
+
 def test_overstays_by_region(fixture_warehouse: str) -> None:
     found = rows("SELECT region_code, month, flags, people, nights, open_flags FROM analyst_overstays_by_region")
     assert found == [
@@ -184,11 +225,6 @@ def test_flag_fact_carries_keys_and_pseudonyms(fixture_warehouse: str) -> None:
 STAR_REFERENCES = [
     ("dim_person", "nationality_code", "dim_nationality", "nationality_code"),
     ("dim_lodging", "region_code", "dim_region", "region_code"),
-    ("fact_guest_night", "date_key", "dim_date", "date_key"),
-    ("fact_guest_night", "person_key", "dim_person", "person_key"),
-    ("fact_guest_night", "lodging_id", "dim_lodging", "lodging_id"),
-    ("fact_guest_night", "region_code", "dim_region", "region_code"),
-    ("fact_guest_night", "nationality_code", "dim_nationality", "nationality_code"),
     ("fact_check_in", "person_key", "dim_person", "person_key"),
     ("fact_check_in", "lodging_id", "dim_lodging", "lodging_id"),
     ("fact_check_in", "region_code", "dim_region", "region_code"),
@@ -200,6 +236,15 @@ STAR_REFERENCES = [
     ("fact_visa", "person_key", "dim_person", "person_key"),
     ("fact_visa", "issued_date_key", "dim_date", "date_key"),
     ("fact_visa", "valid_until_key", "dim_date", "date_key"),
+]
+# The guest-night facts are a view over the nights (migration 0008): nothing declares its
+# references, and the reconcile keeps them all the same.
+VIEW_REFERENCES = [
+    ("fact_guest_night", "date_key", "dim_date", "date_key"),
+    ("fact_guest_night", "person_key", "dim_person", "person_key"),
+    ("fact_guest_night", "lodging_id", "dim_lodging", "lodging_id"),
+    ("fact_guest_night", "region_code", "dim_region", "region_code"),
+    ("fact_guest_night", "nationality_code", "dim_nationality", "nationality_code"),
 ]
 
 
@@ -225,7 +270,7 @@ def test_star_keeps_its_references_after_reconciles(fixture_warehouse: str, land
     """No fact or dimension row names a missing row, after a first and a repeated reconcile."""
     reconcile(full=True)
     with warehouse_engine(get_settings()).connect() as conn:
-        for table, column, referred, key in STAR_REFERENCES:
+        for table, column, referred, key in STAR_REFERENCES + VIEW_REFERENCES:
             child, parent = sa.table(table, sa.column(column)), sa.table(referred, sa.column(key))
             total = conn.execute(sa.select(sa.func.count()).select_from(child)).scalar_one()
             orphans = conn.execute(
@@ -239,14 +284,16 @@ def test_star_keeps_its_references_after_reconciles(fixture_warehouse: str, land
                 assert total > 0, f"{table} is empty: the check proves nothing"
 
 
-PERSON_STAR = ("dim_person", "fact_guest_night", "fact_check_in", "fact_permit", "fact_visa")
+# The star tables the refresh stages and compares; the guest-night facts are a view over
+# the nights, which every run rebuilds for the people it examines.
+PERSON_STAR = ("dim_person", "fact_check_in", "fact_permit", "fact_visa")
 
 
 def _star_rows() -> dict[str, set[tuple[Any, ...]]]:
     with warehouse_engine(get_settings()).connect() as conn:
         return {
             name: {tuple(r) for r in conn.execute(sa.select(sa.text("*")).select_from(sa.table(name)))}
-            for name in PERSON_STAR
+            for name in (*PERSON_STAR, "fact_guest_night")
         }
 
 
@@ -308,7 +355,7 @@ def test_star_refresh_writes_only_what_changed_and_equals_a_rebuild(fixture_ware
     assert len(after["fact_guest_night"] - before["fact_guest_night"]) > 0
 
     with warehouse_engine(get_settings()).begin() as conn:
-        for name in PERSON_STAR:
+        for name in (*PERSON_STAR, "guest_night"):
             conn.execute(sa.delete(sa.table(name)))
     reconcile(full=True)
     assert _star_rows() == after

@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from timpora.warehouse.migrate import available_migrations, migrate
 from timpora.warehouse.star import view_files, view_name
 
-_TABLE = re.compile(r"^CREATE TABLE (\w+)", re.IGNORECASE)
+_TABLE = re.compile(r"^CREATE (?:TABLE|VIEW) (\w+)", re.IGNORECASE)
 _COLUMN = re.compile(r"^\s+(\w+)\s+[A-Z]+.*?--\s*(.+)$")
 
 
 def _comments() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    """Table comments (the ``--`` lines right above CREATE TABLE) and inline column comments."""
+    """Table and view comments (the ``--`` lines right above CREATE TABLE or VIEW) and inline
+    column comments."""
     tables: dict[str, str] = {}
     columns: dict[tuple[str, str], str] = {}
     for migration in available_migrations():
@@ -58,6 +59,15 @@ def _view_header(path: Path) -> str:
     return " ".join(lines)
 
 
+def _view_columns(inspector: sa.Inspector, name: str) -> list[str]:
+    """A view's columns as a Markdown table (a computed column has no declared type)."""
+    out = ["| column | type |", "|---|---|"]
+    for column in inspector.get_columns(name):
+        declared = str(column["type"])
+        out.append(f"| `{column['name']}` | {'computed' if declared == 'NULL' else declared} |")
+    return [*out, ""]
+
+
 def generate() -> str:
     """The dictionary as Markdown (deterministic: same schema, same text)."""
     table_notes, column_notes = _comments()
@@ -81,11 +91,16 @@ def generate() -> str:
             ]
             for name, path in views.items():
                 out += [f"### `{name}`", "", _view_header(path), ""]
-                out += ["| column | type |", "|---|---|"]
-                for column in inspector.get_columns(name):
-                    declared = str(column["type"])
-                    out.append(f"| `{column['name']}` | {'computed' if declared == 'NULL' else declared} |")
-                out.append("")
+                out += _view_columns(inspector, name)
+            # Views the migrations create (over the platform's tables, for the analyst views).
+            star_views = sorted(set(inspector.get_view_names()) - set(views))
+            if star_views:
+                out += ["## Star views", ""]
+            for name in star_views:
+                out += [f"### `{name}`", ""]
+                if name in table_notes:
+                    out += [table_notes[name], ""]
+                out += _view_columns(inspector, name)
             out += ["## Tables", ""]
             for table in sorted(inspector.get_table_names()):
                 primary = set(inspector.get_pk_constraint(table).get("constrained_columns") or [])

@@ -1,16 +1,16 @@
 """The analyst star schema: reference dimensions, per-person refresh, and the analyst views.
 
 Dimensions of reference data (dates, regions, nationalities, visa indexes) are loaded with
-the migrations. Person-keyed rows (``dim_person``, the facts) are rebuilt by every
-reconcile for the people it examined, in two parts: the rows that follow from the loaded
-records alone (:func:`refresh_people`), and the guest-night facts, whose permit coverage
-follows from the run's nights and identity links (:func:`refresh_guest_nights`). On SQLite
-both are in the run's one transaction; on PostgreSQL each commits on its own, before the
-flags (see ``timpora.reconcile.engine``). Either part stages the rows each person should
-have in session tables and compares them with the stored ones: only rows that differ are
-deleted and only missing ones inserted. A returning guest's permits, visas and earlier
-nights are usually unchanged, and rewriting them was most of the refresh's time on a
-national day.
+the migrations. Person-keyed rows are rebuilt by every reconcile for the people it
+examined: the rows that follow from the loaded records alone (``dim_person`` and the
+check-in, permit and visa facts, :func:`refresh_people`) are staged in session tables
+and compared with the stored ones, so that only rows that differ are deleted and only
+missing ones inserted (a returning guest's permits and visas are usually unchanged, and
+rewriting them was most of the refresh's time on a national day). The guest-night facts
+are a view over the run's own nights (migration 0008), whose covering permit
+:func:`refresh_guest_nights` settles once the identity links are in. On SQLite both
+parts are in the run's one transaction; on PostgreSQL each commits on its own, before the
+flags (see ``timpora.reconcile.engine``).
 
 Views (``sql/views/*.sql``) are recreated after migrations; on PostgreSQL the ``analyst``
 role is granted SELECT on them and on nothing else.
@@ -152,16 +152,13 @@ def _day_keys(values: pd.Series) -> pd.Series:
     return (pd.to_datetime(values, format="ISO8601").dt.normalize() - pd.Timestamp(EPOCH)).dt.days
 
 
-# Person-keyed star tables, the session table their next rows are staged in, and their keys:
-# those drawn from what the feeds loaded (stays, permits, visas) ...
+# Person-keyed star tables, the session table their next rows are staged in, and their keys.
 _PEOPLE_STAGED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("dim_person", "star_next_person", ("person_key",)),
     ("fact_check_in", "star_next_check_in", ("report_id",)),
     ("fact_permit", "star_next_permit", ("permit_number",)),
     ("fact_visa", "star_next_visa", ("visa_number",)),
 )
-# ... and the one drawn from the run's own guest nights and identity links.
-_GUEST_NIGHT_STAGED = ("fact_guest_night", "star_next_guest_night", ("report_id", "date_key"))
 
 
 def refresh_people(conn: Connection, config: RulesConfig) -> None:
@@ -220,14 +217,14 @@ def refresh_people(conn: Connection, config: RulesConfig) -> None:
 
 
 def refresh_guest_nights(conn: Connection, config: RulesConfig) -> None:
-    """The scope's guest-night facts (covered by an identity-linked permit or not), from the
-    nights and links of the run on ``conn``, and the monitoring windows of ``config``."""
-    run_sql(conn, "star/stage_next_guest_night")
-    run_sql(conn, "star/fact_guest_night")
-    run_sql(conn, "star/index_next_guest_night")
-    run_sql(conn, "star/analyze_next_guest_night")
-    apply_staged(conn, *_GUEST_NIGHT_STAGED)
-    run_sql(conn, "star/drop_next_guest_night")
+    """The scope's guest-night facts, from the nights and identity links of the run on
+    ``conn``, and the monitoring windows of ``config``.
+
+    ``fact_guest_night`` is a view over ``guest_night``, which the nights build fills with
+    the covering permit of every permit on the guest's passport key; here the nights of
+    stays with a MISMATCH permit link lose what only that permit gave them.
+    """
+    run_sql(conn, "star/linked_coverage")
     conn.execute(sa.text("DELETE FROM monitoring_window"))
     windows = [
         {

@@ -1,2 +1,0 @@
--- SQLite finds the staged rows through their unique indexes; its ANALYZE would read every
--- row of every index (not a sample), so it is not run here.

@@ -1,1 +1,0 @@
-DROP TABLE star_next_guest_night;
