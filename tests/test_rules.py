@@ -752,3 +752,14 @@ def test_a_run_that_fails_in_any_step_keeps_its_claims_and_the_next_run_complete
     # The same flags as a run that never failed: a full rerun changes nothing.
     again = reconcile(full=True)
     assert (again.raised, again.updated, again.cleared) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_the_rules_judged_beside_linking_are_those_whose_sql_reads_no_identity_link(dialect: str) -> None:
+    """On PostgreSQL the side connection judges the rules that do not read identity links
+    while the main one links; the split is read off each rule's statements."""
+    from timpora.rules.catalogue import RULES
+    from timpora.rules.config import RuleCode
+
+    beside = {code for code, rule in RULES.items() if not rule.reads_identity_links(dialect)}
+    assert beside == {RuleCode.CONCURRENT_STAY, RuleCode.LATE_REPORT, RuleCode.DOCUMENT_INVALID}

@@ -32,7 +32,7 @@ from timpora.feeds.normalise import TEXT
 from timpora.ingest.ledger import now_utc
 from timpora.matching.identity import LinkCounts, link_identities
 from timpora.rules.catalogue import CANDIDATE_COLUMNS, RULES, RuleContext
-from timpora.rules.config import RulesConfig, load_rules_config
+from timpora.rules.config import RuleCode, RulesConfig, load_rules_config
 from timpora.warehouse import star
 from timpora.warehouse.bulk import insert_frame
 from timpora.warehouse.db import query_frame, query_sql, run_sql, transaction, warehouse_engine
@@ -120,7 +120,7 @@ def _reconcile_claimed(
         with transaction(engine) as conn:
             summary.nights = _build_nights(conn, scope.as_of)
             _count_links(summary, _link(conn, settings, config))
-            _judge(conn, summary, config, run_id, scope.as_of)
+            _judge(conn, summary, RuleContext(as_of=scope.as_of, config=config, run_id=run_id), {})
             _refresh_star_people(conn, config)
             _refresh_star_guest_nights(conn, config)
             _finish(conn, summary, run_id, scope.as_of)
@@ -133,17 +133,26 @@ def _run_in_parallel(
     """The steps on two PostgreSQL connections, each in a transaction of its own.
 
     Most of a reconcile is PostgreSQL writing rows, one statement at a time, and on one
-    connection that leaves a core idle. Here a second connection builds the nights and then
-    the star rows drawn from the loaded records alone, while this one links identities;
-    once nights and links are in, it refreshes the guest-night facts while this one judges
-    the rules and publishes the flags. The flags' transaction commits last and releases the
-    claims only after every other step has committed: a run that fails anywhere leaves its
-    claims, and the next run examines the same people again (the nights, links and star
-    rows a failed run did commit are rebuilt then, as they are derived from the records).
+    connection that leaves a core idle. Here a second connection builds the nights, judges
+    the rules that do not read identity links (their candidates wait in memory for the
+    flags), and then refreshes the star rows drawn from the loaded records alone, while
+    this one links identities; once nights and links are in, it settles the guest nights'
+    covering permits while this one judges the other rules and publishes the flags. The
+    flags' transaction commits last and releases the claims only after every other step
+    has committed: a run that fails anywhere leaves its claims, and the next run examines
+    the same people again (the nights, links and star rows a failed run did commit are
+    rebuilt then, as they are derived from the records).
     """
     work_mem = settings.pg_work_mem
+    context = RuleContext(as_of=as_of, config=config, run_id=run_id)
+    without_links = [
+        code for code in RULES if config.enabled(code) and not RULES[code].reads_identity_links(engine.dialect.name)
+    ]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reconcile-side") as side:
         nights = side.submit(_in_transaction, engine, work_mem, lambda conn: _build_nights(conn, as_of))
+        judged_beside = side.submit(
+            _in_transaction, engine, work_mem, lambda conn: _evaluate(conn, without_links, context)
+        )
         people = side.submit(_in_transaction, engine, work_mem, lambda conn: _refresh_star_people(conn, config))
         with transaction(engine, work_mem) as conn:
             _count_links(summary, _link(conn, settings, config))
@@ -152,7 +161,7 @@ def _run_in_parallel(
             _in_transaction, engine, work_mem, lambda conn: _refresh_star_guest_nights(conn, config)
         )
         with transaction(engine, work_mem) as conn:
-            _judge(conn, summary, config, run_id, as_of)
+            _judge(conn, summary, context, judged_beside.result())
             with metrics.stage("waiting for the star"):
                 # An error there rolls the flags back too, and keeps the claims.
                 people.result()
@@ -189,22 +198,34 @@ def _count_links(summary: ReconcileSummary, links: LinkCounts) -> None:
     summary.identity_mismatches = links.mismatches
 
 
-def _judge(conn: Connection, summary: ReconcileSummary, config: RulesConfig, run_id: str, as_of: date) -> None:
-    """Every enabled rule over the scope, then the candidates merged into the flags."""
-    context = RuleContext(as_of=as_of, config=config, run_id=run_id)
-    evaluated = [code for code in RULES if config.enabled(code)]
-    frames = []
-    for code in evaluated:
+def _evaluate(conn: Connection, codes: list[RuleCode], context: RuleContext) -> dict[RuleCode, pd.DataFrame]:
+    """The candidates of each rule of ``codes`` over the scope."""
+    found = {}
+    for code in codes:
         with metrics.stage("rules"):
-            found = RULES[code].evaluate(conn, context)
-        summary.candidates[code.value] = len(found)
-        frames.append(found)
+            found[code] = RULES[code].evaluate(conn, context)
+    return found
+
+
+def _judge(
+    conn: Connection,
+    summary: ReconcileSummary,
+    context: RuleContext,
+    judged: dict[RuleCode, pd.DataFrame],
+) -> None:
+    """Every enabled rule over the scope (those not already ``judged`` elsewhere), then the
+    candidates merged into the flags."""
+    enabled = [code for code in RULES if context.config.enabled(code)]
+    found = judged | _evaluate(conn, [code for code in enabled if code not in judged], context)
+    for code in enabled:
+        summary.candidates[code.value] = len(found[code])
+    frames = [found[code] for code in enabled]
     candidates = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CANDIDATE_COLUMNS)
     with metrics.stage("flag upsert", len(candidates)):
         conn.execute(sa.text("DELETE FROM flag_candidate"))
         insert_frame(conn, "flag_candidate", candidates)
         run_sql(conn, "flags/analyze_candidates")
-        _publish(conn, summary, [code.value for code in evaluated], as_of)
+        _publish(conn, summary, [code.value for code in enabled], context.as_of)
         conn.execute(sa.text("DELETE FROM flag_candidate"))
 
 

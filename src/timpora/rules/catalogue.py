@@ -20,7 +20,7 @@ from timpora.matching.identity import nested_comparison
 from timpora.rules import document, purpose
 from timpora.rules import text as tx
 from timpora.rules.config import DeclaredActivity, RuleCode, RulesConfig
-from timpora.warehouse.db import query_frame
+from timpora.warehouse.db import query_frame, sql_statements
 
 CANDIDATE_COLUMNS = [
     "flag_id",
@@ -77,6 +77,14 @@ class Rule:
             return pd.DataFrame(columns=CANDIDATE_COLUMNS)
         cases = cases.reset_index(drop=True)
         return candidates(self.code, cases, self.describe(cases, ctx), ctx)
+
+    def reads_identity_links(self, dialect: str) -> bool:
+        """Whether its cases depend on the run's identity links: its SQL reads them.
+
+        Read off the statements themselves (comments stripped), so a rule changed to read
+        the links cannot go on being judged before they are written.
+        """
+        return any("identity_link" in statement for statement in sql_statements(self.sql, dialect))
 
 
 def priority(
