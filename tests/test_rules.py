@@ -713,7 +713,7 @@ def test_reconcile_does_not_wait_for_marks_an_ingest_is_writing(warehouse: str, 
         assert conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_dirty")).scalar_one() == 0
 
 
-@pytest.mark.parametrize("failing_step", ["refresh_people", "refresh_guest_nights"])
+@pytest.mark.parametrize("failing_step", ["refresh_people", "refresh_guest_nights", "late_report_rule"])
 def test_a_run_that_fails_in_any_step_keeps_its_claims_and_the_next_run_completes_it(
     warehouse: str, landing: Path, monkeypatch: pytest.MonkeyPatch, failing_step: str
 ) -> None:
@@ -731,7 +731,20 @@ def test_a_run_that_fails_in_any_step_keeps_its_claims_and_the_next_run_complete
     def broken(conn: Any, config: Any) -> None:
         raise RuntimeError(f"{failing_step} failed")
 
-    monkeypatch.setattr(star, failing_step, broken)
+    if failing_step == "late_report_rule":
+        # A rule that reads no identity link: on PostgreSQL the side connection judges it.
+        import dataclasses
+
+        from timpora.rules.catalogue import RULES
+        from timpora.rules.config import RuleCode
+
+        def broken_parameters(ctx: Any) -> dict[str, Any]:
+            raise RuntimeError(f"{failing_step} failed")
+
+        rule = dataclasses.replace(RULES[RuleCode.LATE_REPORT], parameters=broken_parameters)
+        monkeypatch.setitem(RULES, RuleCode.LATE_REPORT, rule)
+    else:
+        monkeypatch.setattr(star, failing_step, broken)
     with pytest.raises(RuntimeError, match=f"{failing_step} failed"):
         reconcile()
     with engine.connect() as conn:
