@@ -193,7 +193,8 @@ def transaction(engine: Engine, work_mem: str | None = None) -> Iterator[Connect
     lets the heavy merges and the reconcile sort and hash in memory: the server default
     of 4 MB sends a million-row sort to disk. It is also the transaction's
     ``maintenance_work_mem``, for the indexes the star refresh builds on its staged rows
-    (with the default 64 MB the two million guest-night keys of an x4 day sorted on disk).
+    (with the default 64 MB the two million guest-night keys of an x4 day, staged until
+    migration 0008 made those facts a view, sorted on disk).
     """
     with engine.connect() as conn:
         writer = conn.execution_options(timpora_begin="IMMEDIATE")
