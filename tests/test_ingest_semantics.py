@@ -291,6 +291,40 @@ def test_the_same_file_processed_twice_at_once_loads_once(warehouse: str, landin
     assert one("SELECT status, rows_loaded FROM file_ledger") == ("LOADED", 39)
 
 
+def test_workers_registering_the_same_files_at_once_get_one_entry_each(warehouse: str) -> None:
+    """Registration races: 4 workers register the same 100 files, each file all at once. On
+    PostgreSQL the losers used to fail on the ledger id's unique index (an ON CONFLICT
+    arbiter only on key and body); every worker must get the one entry of each file."""
+    from timpora.ingest.ledger import ledger_id_for, register
+    from timpora.warehouse.db import transaction
+
+    engine = warehouse_engine(get_settings())
+    keys = [f"hotel_guest/2024/10/03/LDG-167101_20241003T{n:04d}.csv" for n in range(100)]
+    start = threading.Barrier(4)
+    entries: list[Any] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for key in keys:
+                start.wait()  # every worker at the same file at once
+                with transaction(engine) as conn:
+                    entries.append(register(conn, key, f"body of {key}", 10))
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+            start.abort()  # the others stop waiting for this one
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert len(entries) == 4 * len(keys)
+    assert {e.ledger_id for e in entries} == {ledger_id_for(key, f"body of {key}") for key in keys}
+    assert scalar("SELECT COUNT(*) FROM file_ledger") == len(keys)
+
+
 def test_a_worker_finding_the_file_in_progress_waits_for_it(warehouse: str, landing: Path) -> None:
     from timpora.orchestration.tasks import check_conservation
     from timpora.warehouse.locks import exclusive

@@ -20,6 +20,10 @@ from timpora.feeds.contracts import Feed, InvalidLandingKey, parse_landing_key
 from timpora.warehouse.db import query_sql, run_sql
 
 
+class LedgerRace(RuntimeError):
+    """Two bodies of one key were registered at once under the same version; retry."""
+
+
 @dataclass(frozen=True)
 class LedgerEntry:
     """A ledger row."""
@@ -126,10 +130,7 @@ def register(
             rows_quarantined=0,
             rows_duplicate=0,
         )
-        run_sql(conn, "ingest/ledger_insert", values)
-        entry = get_entry(conn, ledger_id)
-        assert entry is not None
-        return entry
+        return _inserted(conn, values)
     values.update(feed=landing.feed.value, landing_date=landing.landing_date, status="REGISTERED")
     same_body = query_sql(conn, "ingest/ledger_same_body", {"content_sha256": content_sha256})
     if same_body:
@@ -146,9 +147,19 @@ def register(
             "not processed again",
             loaded_at=now_utc(),
         )
+    return _inserted(conn, values)
+
+
+def _inserted(conn: Connection, values: dict[str, Any]) -> LedgerEntry:
+    """Insert a ledger entry, or find the one a worker registering the same file inserted."""
     run_sql(conn, "ingest/ledger_insert", values)
-    entry = get_entry(conn, ledger_id)
-    assert entry is not None
+    entry = get_entry(conn, values["ledger_id"])
+    if entry is None:
+        # The insert met another body of the same key taking the same version number.
+        raise LedgerRace(
+            f"{values['object_key']}: another body of this key was registered as version "
+            f"{values['object_version']} at the same time; registering again gives this one the next version"
+        )
     return entry
 
 
