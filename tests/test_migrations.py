@@ -26,7 +26,8 @@ V1_ROWS = [
     "'Hotel Sriwijaya Palembang', '16.71', 'NOVAK', 'PETR', 'M', '1982-12-12', 'CZE', 'CZECHIA', 'N00000001', "
     "'N00000001', 'N00000001', '2024-10-02 20:00:00', '2024-10-02 13:00:00', 1727874000, '2024-10-02', "
     "'CHECK_IN', 1, 'L1', 2, 'h1')",
-    "INSERT INTO reconcile_dirty (person_key) VALUES ('N00000001')",
+    # A mark a reconcile run claimed and then died on.
+    "INSERT INTO reconcile_dirty (person_key, claimed_by) VALUES ('N00000001', 'reconcile-dead')",
 ]
 
 
@@ -72,6 +73,8 @@ def test_upgrade_from_the_first_version_keeps_the_data(empty_warehouse: sa.Engin
         versions = [row[0] for row in conn.execute(sa.text("SELECT version FROM schema_migration ORDER BY version"))]
         assert versions == [1, *newer]
         assert conn.execute(sa.text("SELECT passport_key FROM guest_stay")).scalar_one() == "N00000001"
+        # Migration 0009: a claim left on a mark becomes a plain mark, for the next run to take.
+        assert conn.execute(sa.text("SELECT person_key, marked_by FROM reconcile_dirty")).all() == [("N00000001", None)]
     # The upgraded warehouse works: the old stay raises its flag and reaches the analyst views.
     reconcile()
     flags = list_flags()

@@ -664,7 +664,8 @@ def test_linking_in_small_chunks_writes_the_same_links(warehouse: str, landing: 
         conn.execute(sa.text("DELETE FROM reconcile_scope"))
         conn.execute(
             sa.text(
-                "INSERT INTO reconcile_scope (person_key, run_id) SELECT DISTINCT passport_key, 't' FROM guest_stay"
+                "INSERT INTO reconcile_scope (person_key, run_id, reason) "
+                "SELECT DISTINCT passport_key, 't', 'EVERYONE' FROM guest_stay"
             )
         )
         counts = link_identities(conn, load_rules_config(get_settings().rules_config).linking, chunk_rows=2)
@@ -692,9 +693,9 @@ def test_reconcile_does_not_wait_for_marks_an_ingest_is_writing(warehouse: str, 
     ingest = engine.connect()
     try:
         if warehouse == "postgresql":
-            # What an ingest's merge does to a mark that exists: ON CONFLICT ... SET claimed_by = NULL.
+            # What an ingest's merge does to a mark that exists: ON CONFLICT ... SET marked_by = ...
             ingest.execute(
-                sa.text("UPDATE reconcile_dirty SET claimed_by = NULL WHERE person_key = :p"), {"p": in_flight}
+                sa.text("UPDATE reconcile_dirty SET marked_by = 'in-flight' WHERE person_key = :p"), {"p": in_flight}
             )
         run = threading.Thread(target=lambda: finished.append(reconcile()))
         run.start()
@@ -748,7 +749,10 @@ def test_a_run_that_fails_in_any_step_keeps_its_claims_and_the_next_run_complete
     with pytest.raises(RuntimeError, match=f"{failing_step} failed"):
         reconcile()
     with engine.connect() as conn:
-        assert {row[0] for row in conn.execute(sa.text("SELECT person_key FROM reconcile_dirty"))} == marked
+        # The claim moved the marks into the scope; the failed run left them there.
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_dirty")).scalar_one() == 0
+        claimed = conn.execute(sa.text("SELECT person_key FROM reconcile_scope WHERE reason = 'MARKED'"))
+        assert {row[0] for row in claimed} == marked
         assert conn.execute(sa.text("SELECT COUNT(*) FROM flag")).scalar_one() == 0
         assert conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_state")).scalar_one() == 0
 
@@ -758,6 +762,7 @@ def test_a_run_that_fails_in_any_step_keeps_its_claims_and_the_next_run_complete
     assert completed.raised > 0
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_dirty")).scalar_one() == 0
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_scope")).scalar_one() == 0
         nights = conn.execute(sa.text("SELECT COUNT(*) FROM guest_night")).scalar_one()
         assert conn.execute(sa.text("SELECT COUNT(*) FROM fact_guest_night")).scalar_one() == nights
         people = conn.execute(sa.text("SELECT COUNT(DISTINCT passport_key) FROM guest_stay")).scalar_one()
@@ -765,6 +770,44 @@ def test_a_run_that_fails_in_any_step_keeps_its_claims_and_the_next_run_complete
     # The same flags as a run that never failed: a full rerun changes nothing.
     again = reconcile(full=True)
     assert (again.raised, again.updated, again.cleared) == (0, 0, 0)
+
+
+def test_a_mark_written_during_a_run_stays_for_the_next_run(
+    warehouse: str, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run releases its claims by emptying its scope: a mark a merge writes while the
+    run works (for a person the run already took) is a new mark, and the next run takes it."""
+    from timpora.warehouse import star
+
+    ingest_keys(land(landing, fixture_day()))
+    engine = warehouse_engine(get_settings())
+    with engine.connect() as conn:
+        marked = {row[0] for row in conn.execute(sa.text("SELECT person_key FROM reconcile_dirty"))}
+    person = min(marked)
+    refresh = star.refresh_people
+
+    def refresh_then_mark(conn: Any, config: Any) -> None:
+        refresh(conn, config)
+        # What a merge landing mid-run writes (on PostgreSQL this step's connection commits
+        # on its own, before the flags' transaction releases the claims).
+        conn.execute(
+            sa.text(
+                "INSERT INTO reconcile_dirty (person_key, marked_by) VALUES (:p, 'mid-run') "
+                "ON CONFLICT (person_key) DO UPDATE SET marked_by = excluded.marked_by"
+            ),
+            {"p": person},
+        )
+
+    monkeypatch.setattr(star, "refresh_people", refresh_then_mark)
+    first = reconcile()
+    assert first.scope_size == len(marked)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT person_key, marked_by FROM reconcile_dirty")).all() == [(person, "mid-run")]
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_scope")).scalar_one() == 0
+    monkeypatch.undo()
+    assert reconcile().scope_size == 1
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM reconcile_dirty")).scalar_one() == 0
 
 
 @pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])

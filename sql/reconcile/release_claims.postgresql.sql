@@ -1,9 +1,6 @@
--- Done: forget the dirty marks this run handled (a mark renewed during the run survives).
--- A mark an ingest is renewing right now survives too: it is skipped, not waited for.
-DELETE FROM reconcile_dirty
-WHERE person_key IN (
-    SELECT person_key FROM reconcile_dirty
-    WHERE claimed_by = :run_id
-    FOR UPDATE SKIP LOCKED
-);
-DELETE FROM reconcile_scope WHERE run_id = :run_id;
+-- Done: the run's claims are its scope's MARKED rows; emptying the scope releases them.
+-- Marks written during the run are rows of reconcile_dirty, and stay for the next run.
+-- Every other step of the run has committed by now and no one else reads the scope, so
+-- the lock TRUNCATE takes waits for nothing; it frees the table at once, where a DELETE
+-- of a national day's 200,000 rows took 3 s.
+TRUNCATE reconcile_scope;

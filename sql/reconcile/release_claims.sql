@@ -1,3 +1,3 @@
--- Done: forget the dirty marks this run handled (a mark renewed during the run survives).
-DELETE FROM reconcile_dirty WHERE claimed_by = :run_id;
-DELETE FROM reconcile_scope WHERE run_id = :run_id;
+-- Done: the run's claims are its scope's MARKED rows; emptying the scope releases them.
+-- Marks written during the run are rows of reconcile_dirty, and stay for the next run.
+DELETE FROM reconcile_scope;

@@ -1,6 +1,6 @@
 -- A full reconcile: everyone the warehouse knows, and everyone a flag names.
-INSERT INTO reconcile_scope (person_key, run_id)
-SELECT person_key, CAST(:run_id AS VARCHAR(40))
+INSERT INTO reconcile_scope (person_key, run_id, reason)
+SELECT person_key, CAST(:run_id AS VARCHAR(40)), 'EVERYONE'
 FROM (
     SELECT passport_key AS person_key FROM guest_stay
     UNION

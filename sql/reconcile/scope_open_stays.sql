@@ -1,6 +1,6 @@
 -- The as-of date moved: open stays gained nights, so their guests are re-examined too.
-INSERT INTO reconcile_scope (person_key, run_id)
-SELECT DISTINCT s.passport_key, CAST(:run_id AS VARCHAR(40))
+INSERT INTO reconcile_scope (person_key, run_id, reason)
+SELECT DISTINCT s.passport_key, CAST(:run_id AS VARCHAR(40)), 'OPEN_STAY'
 FROM guest_stay AS s
 WHERE s.status = 'OPEN'
 ON CONFLICT (person_key) DO NOTHING;

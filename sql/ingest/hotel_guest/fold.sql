@@ -4,8 +4,8 @@
 
 -- Everyone these stays named, before this file (the stay as it stands) and in it, is
 -- re-examined by the next reconcile: a correction moves a stay from one passport to another.
-INSERT INTO reconcile_dirty (person_key, claimed_by)
-SELECT people.person_key, NULL
+INSERT INTO reconcile_dirty (person_key, marked_by)
+SELECT people.person_key, CAST(:ledger_id AS VARCHAR(32))
 FROM (
     SELECT s.passport_key AS person_key
     FROM stg_hotel_guest_event AS s
@@ -19,7 +19,9 @@ WHERE people.person_key IS NOT NULL
 -- In key order, as every writer of marks: two ingests marking the same people in opposite
 -- orders would deadlock.
 ORDER BY people.person_key
-ON CONFLICT (person_key) DO UPDATE SET claimed_by = NULL;
+-- Renewing a mark locks its row: a reconcile claiming the marks right now leaves it for
+-- the next run, which sees this file's rows.
+ON CONFLICT (person_key) DO UPDATE SET marked_by = excluded.marked_by;
 
 -- Fold: events may arrive out of order or twice, so each touched stay is rebuilt from its
 -- whole event history, ordered by report time rather than by arrival, in one window pass:

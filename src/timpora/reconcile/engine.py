@@ -3,13 +3,14 @@
 One run works on a scope of people: those whose records changed since the last run
 (marked dirty by the merges), plus everyone with an open stay when the as-of date moved,
 or everyone on request. Claiming the dirty marks commits first, in a statement of its
-own, so an ingest writing marks waits for that claim only, never for a whole run. The
-run's scope is committed next (it only lists whom to examine). On SQLite the rest of the
-run is one transaction; on PostgreSQL its steps run on two connections at once, each
-committing on its own, and the flags' transaction commits last and is the one that
-releases the claims. Either way a run killed at any point leaves its claims, which the
-next run takes over, and the next run reaches the same result: nights, links and star rows
-are derived from the records, and are rebuilt for everyone a run examines.
+own that moves them into the run's scope, so an ingest writing marks waits for that claim
+only, never for a whole run. The rest of the scope is committed next (it only lists whom
+to examine). On SQLite the rest of the run is one transaction; on PostgreSQL its steps run
+on two connections at once, each committing on its own, and the flags' transaction
+commits last and is the one that releases the claims (it empties the scope). Either way
+a run killed at any point leaves its claims, which the next run takes over, and the next
+run reaches the same result: nights, links and star rows are derived from the records,
+and are rebuilt for everyone a run examines.
 """
 
 from __future__ import annotations
@@ -240,21 +241,21 @@ def _refresh_star_guest_nights(conn: Connection, config: RulesConfig) -> None:
 
 
 def _finish(conn: Connection, summary: ReconcileSummary, run_id: str, as_of: date) -> None:
-    """Record the run and forget the marks it handled."""
+    """Record the run and release its claims (the scope's MARKED rows) with the scope."""
     run_sql(conn, "reconcile/save_state", {"as_of_date": as_of, "now": now_utc(), "scope_size": summary.scope_size})
     run_sql(conn, "reconcile/release_claims", {"run_id": run_id})
 
 
 def _settle_scope(conn: Connection, run_id: str, full: bool) -> _Scope:
-    """Fill ``reconcile_scope``: the claimed people, everyone if ``full``, and everyone with
-    an open stay when the as-of date moved since the nights were last built. On PostgreSQL
-    the scope and the stays are analyzed here, before either connection plans over them."""
+    """Complete ``reconcile_scope``, which holds the claimed people: everyone if ``full``,
+    and everyone with an open stay when the as-of date moved since the nights were last
+    built. On PostgreSQL the scope and the stays are analyzed here, before either
+    connection plans over them."""
     as_of = _as_date(query_sql(conn, "reconcile/as_of_date")[0][0])
     if as_of is None:
         return _Scope(None, 0)
     state = query_sql(conn, "reconcile/state")
     nights_as_of = _as_date(state[0][1]) if state else None
-    run_sql(conn, "reconcile/scope_claimed", {"run_id": run_id})
     if full:
         run_sql(conn, "reconcile/scope_everyone", {"run_id": run_id})
     if nights_as_of != as_of:
