@@ -113,23 +113,28 @@ def write_day(work: Path, scale: float) -> list[str]:
     return keys
 
 
-def _ingest_one(key: str) -> tuple[dict[str, Any], dict[str, dict[str, float]], int, float]:
+def _ingest_one(key: str) -> tuple[dict[str, Any], dict[str, dict[str, float]], int, float, tuple[float, float]]:
     """One file in a worker process, as one mapped ``ingest_file`` task does it."""
     from timpora import metrics
     from timpora.ingest.pipeline import ingest_keys
 
     metrics.reset()
+    began = time.perf_counter()  # the system's monotonic clock: comparable across the workers
     (result,) = ingest_keys([key])
+    ended = time.perf_counter()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return result.as_dict(), metrics.snapshot(), os.getpid(), peak_mb
+    return result.as_dict(), metrics.snapshot(), os.getpid(), peak_mb, (began, ended)
 
 
-def ingest_concurrently(keys: list[str], workers: int) -> tuple[list[dict[str, Any]], dict[str, Any], float]:
+def ingest_concurrently(
+    keys: list[str], workers: int
+) -> tuple[list[dict[str, Any]], dict[str, Any], float, list[dict[str, Any]]]:
     """The day's files ingested by ``workers`` processes at once, as the ingest DAGs' mapped
     tasks run them (each feed's DAG, up to 4 files of a run at a time).
 
     Returns the results, the stage figures summed over the workers (seconds of work, so
-    more than the wall time when workers overlap) and the sum of the workers' peak RSS.
+    more than the wall time when workers overlap), the sum of the workers' peak RSS, and
+    each file's worker and seconds from the start of the ingest to its start and end.
     Workers are forked after the heavy imports and with no connection open, as Airflow's
     local executor forks its task processes.
     """
@@ -144,16 +149,27 @@ def ingest_concurrently(keys: list[str], workers: int) -> tuple[list[dict[str, A
     stages: dict[str, dict[str, float]] = defaultdict(lambda: {"seconds": 0.0, "rows": 0.0})
     peaks: dict[int, float] = {}
     results = []
+    files = []
     # Largest files first, so that no worker is left with a big file at the end.
     ordered = sorted(keys, key=lambda key: -(landing / key).stat().st_size)
+    started = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for result, figures, pid, peak_mb in pool.imap_unordered(_ingest_one, ordered):
+        for result, figures, pid, peak_mb, (began, ended) in pool.imap_unordered(_ingest_one, ordered):
             results.append(result)
+            files.append(
+                {
+                    "key": result["object_key"],
+                    "rows": result["rows_read"],
+                    "worker": pid,
+                    "start": round(began - started, 2),
+                    "end": round(ended - started, 2),
+                }
+            )
             for name, figure in figures.items():
                 stages[name]["seconds"] += figure["seconds"]
                 stages[name]["rows"] += figure["rows"]
             peaks[pid] = max(peaks.get(pid, 0.0), peak_mb)
-    return results, dict(stages), sum(peaks.values())
+    return results, dict(stages), sum(peaks.values()), sorted(files, key=lambda f: (f["worker"], f["start"]))
 
 
 def run_day(url: str, work: Path, scale: float, workers: int = 1) -> dict[str, Any]:
@@ -179,8 +195,9 @@ def run_day(url: str, work: Path, scale: float, workers: int = 1) -> dict[str, A
     workers_peak_mb = 0.0
     main_before_ingest_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
+    files: list[dict[str, Any]] = []
     if workers > 1:
-        results, ingest_stages, workers_peak_mb = ingest_concurrently(keys, workers)
+        results, ingest_stages, workers_peak_mb, files = ingest_concurrently(keys, workers)
     else:
         results, ingest_stages = [r.as_dict() for r in ingest_keys(keys)], metrics.snapshot()
         metrics.reset()
@@ -240,6 +257,7 @@ def run_day(url: str, work: Path, scale: float, workers: int = 1) -> dict[str, A
         "main_peak_rss_mb": round(main_peak_mb),
         "workers": workers,
         "workers_peak_rss_mb": round(workers_peak_mb),
+        "files": files,
         "reconcile": {"people": summary.scope_size, "nights": summary.nights, "raised": summary.raised},
         "baselines": {"to_sql_hotel_seconds": to_sql, "gx_summary_hotel_seconds": gx_summary, "hotel_rows": len(raw)},
     }
@@ -322,6 +340,13 @@ def _print_run(dialect: str, run: dict[str, Any]) -> None:
             f"  (ingest stages: seconds of work summed over {workers} workers; "
             f"the ingest took {run['ingest_seconds']:.1f} s of wall time)"
         )
+        workers_seen: dict[int, int] = {}
+        for file in run.get("files", []):
+            worker = workers_seen.setdefault(file["worker"], len(workers_seen) + 1)
+            print(
+                f"    worker {worker}: {file['start']:6.1f} -> {file['end']:6.1f} s  "
+                f"{file['rows']:>8,} rows  {file['key'].rsplit('/', 1)[-1]}"
+            )
     print(
         f"  (reconcile: {run['total_seconds'] - run['ingest_seconds']:.1f} s of wall time; on PostgreSQL its steps "
         "run on two connections at once, so its stages add up to more)"
