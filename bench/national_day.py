@@ -163,6 +163,7 @@ def ingest_concurrently(
                     "worker": pid,
                     "start": round(began - started, 2),
                     "end": round(ended - started, 2),
+                    "stages": {name: round(figure["seconds"], 2) for name, figure in figures.items()},
                 }
             )
             for name, figure in figures.items():
@@ -244,6 +245,7 @@ def run_day(url: str, work: Path, scale: float, workers: int = 1) -> dict[str, A
     started = time.perf_counter()
     raw.to_sql("bench_to_sql_baseline", engine, if_exists="replace", index=False, chunksize=10_000)
     to_sql = time.perf_counter() - started
+    copy_floor = _copy_floor(engine, [work / "landing" / k for k in keys if k.startswith("hotel_guest/")])
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE bench_to_sql_baseline"))
     dispose_engines()
@@ -259,8 +261,35 @@ def run_day(url: str, work: Path, scale: float, workers: int = 1) -> dict[str, A
         "workers_peak_rss_mb": round(workers_peak_mb),
         "files": files,
         "reconcile": {"people": summary.scope_size, "nights": summary.nights, "raised": summary.raised},
-        "baselines": {"to_sql_hotel_seconds": to_sql, "gx_summary_hotel_seconds": gx_summary, "hotel_rows": len(raw)},
+        "baselines": {
+            "to_sql_hotel_seconds": to_sql,
+            "copy_floor_hotel_seconds": copy_floor,
+            "gx_summary_hotel_seconds": gx_summary,
+            "hotel_rows": len(raw),
+        },
     }
+
+
+def _copy_floor(engine: sa.Engine, paths: list[Path]) -> float | None:
+    """Seconds PostgreSQL's own ``COPY`` takes to load the hotel files' bytes, unparsed and
+    unchecked, into an empty table without indexes (the to_sql table's text columns): the
+    floor under any load of these rows on this server. None on SQLite (no COPY)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE bench_copy_floor AS SELECT * FROM bench_to_sql_baseline WHERE FALSE"))
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        for path in paths:
+            statement = "COPY bench_copy_floor FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true)"
+            with cursor.copy(statement) as copy, path.open("rb") as body:
+                while chunk := body.read(1 << 20):
+                    copy.write(chunk)
+    seconds = time.perf_counter() - started
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE bench_copy_floor"))
+    return seconds
 
 
 def _time_statements() -> dict[str, float]:
@@ -367,6 +396,12 @@ def _print_run(dialect: str, run: dict[str, Any]) -> None:
         f"= x{merge_rate / to_sql_rate:.1f};  GX SUMMARY {summary_rate:,.0f} rows/s -> our validate+quarantine "
         f"{validate_rate:,.0f} rows/s = x{validate_rate / summary_rate:.2f}"
     )
+    if baseline.get("copy_floor_hotel_seconds"):
+        floor_rate = baseline["hotel_rows"] / max(baseline["copy_floor_hotel_seconds"], 1e-9)
+        print(
+            f"  floor: PostgreSQL COPY of the hotel files' bytes into an empty table without indexes "
+            f"{floor_rate:,.0f} rows/s = x{floor_rate / to_sql_rate:.1f} pandas to_sql"
+        )
 
 
 def main() -> None:
