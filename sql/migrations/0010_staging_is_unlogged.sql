@@ -1,0 +1,2 @@
+-- PostgreSQL stops logging the staging tables in its twin of this migration (see there
+-- why). SQLite journals the whole database or nothing, so there is nothing to do here.
