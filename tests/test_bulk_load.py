@@ -115,3 +115,50 @@ def test_a_transaction_given_work_memory_sorts_and_builds_indexes_with_it(wareho
         with engine.connect() as conn:
             assert conn.execute(sa.text("SHOW work_mem")).scalar_one() != "96MB"
             assert conn.execute(sa.text("SHOW maintenance_work_mem")).scalar_one() != "96MB"
+
+
+PROBE_ROWS = [
+    "INSERT INTO bulk_probe VALUES ('a', '1990-03-07', '2024-10-03 12:00:00.75', 1, 0.5, 'two\nlines, \"quoted\"')",
+    "INSERT INTO bulk_probe VALUES ('b', NULL, NULL, NULL, NULL, '')",
+    "INSERT INTO bulk_probe VALUES ('c', '2000-02-29', '2024-10-03 23:59:59', -5, 1.5, NULL)",
+    "INSERT INTO bulk_probe VALUES ('d', '1969-12-31', '2024-10-04 00:00:00', 0, 0.0, 'Müller Ñúñez 王;back\\slash')",
+]
+PROBE_QUERY = (
+    "SELECT label, born, seen_at, count, note, count > 0 AS positive, CAST(NULL AS TEXT) AS never_noted "
+    "FROM bulk_probe WHERE label IN :labels OR count >= :least ORDER BY label"
+)
+
+
+def test_a_query_copied_out_of_postgresql_gives_the_frame_its_fetched_rows_give(warehouse: str) -> None:
+    """The reconcile's large reads come out of PostgreSQL as CSV parsed by Arrow; the frame
+    must be the one fetching the rows gives: the same dtypes, NULLs, empty strings, dates,
+    timestamps with fractions, booleans, awkward text and all-NULL columns."""
+    from timpora.warehouse.db import _clause, _copied_frames
+
+    engine = warehouse_engine(get_settings())
+    with engine.begin() as conn:
+        _create_probe(conn)
+        for statement in PROBE_ROWS:
+            conn.execute(sa.text(statement))
+        clause, wanted = _clause(PROBE_QUERY, {"labels": ["a", "b"], "least": -1})
+        result = conn.execute(clause, wanted)
+        fetched = pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
+        assert list(fetched["label"]) == ["a", "b", "d"]
+        copied = _copied_frames(conn, clause, wanted, None)
+        if warehouse == "sqlite":
+            assert copied is None  # SQLite fetches its rows
+            return
+        assert copied is not None
+        pd.testing.assert_frame_equal(next(copied), fetched)
+        assert fetched["note"].tolist()[:2] == ['two\nlines, "quoted"', ""]
+        # In chunks (each a whole number of Arrow's blocks), the same rows in the same order.
+        chunks = list(_copied_frames(conn, clause, wanted, 1) or [])
+        pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), fetched)
+        # Nothing found: the columns, no row, as a fetch gives them.
+        clause, wanted = _clause(PROBE_QUERY, {"labels": ["z"], "least": 100})
+        empty = next(_copied_frames(conn, clause, wanted, None) or iter([]))
+        assert list(empty.columns) == list(fetched.columns) and empty.empty
+        assert list(_copied_frames(conn, clause, wanted, 1) or [None]) == []
+        # A type Arrow is not told how to read (NUMERIC comes back as Decimal): fetched instead.
+        clause, wanted = _clause("SELECT CAST(score AS NUMERIC(6, 2)) AS score FROM bulk_probe", {})
+        assert _copied_frames(conn, clause, wanted, None) is None
