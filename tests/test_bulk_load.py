@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from timpora.config import get_settings
@@ -162,3 +163,28 @@ def test_a_query_copied_out_of_postgresql_gives_the_frame_its_fetched_rows_give(
         # A type Arrow is not told how to read (NUMERIC comes back as Decimal): fetched instead.
         clause, wanted = _clause("SELECT CAST(score AS NUMERIC(6, 2)) AS score FROM bulk_probe", {})
         assert _copied_frames(conn, clause, wanted, None) is None
+
+
+def test_query_frame_copies_only_the_reads_that_ask_for_it(warehouse: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review page is fetched (describing and copying a few rows costs more than it
+    saves); the reconcile's large reads ask for the copy. Either way the frame is the same."""
+    from timpora.warehouse import db
+
+    engine = warehouse_engine(get_settings())
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO file_ledger (ledger_id, feed, object_key, object_version, content_sha256, size_bytes, "
+                "landing_date, status, registered_at) VALUES ('L1', 'visa', 'visa/2024/10/03/evisa_20241003.jsonl', "
+                "1, 'abc', 10, '2024-10-03', 'REGISTERED', '2024-10-03 05:00:00')"
+            )
+        )
+    with engine.connect() as conn:
+        copied = db.query_frame(conn, "ingest/ledger_list", copy_out=True)
+        copies: list[str] = []
+        real = db._copied_frames
+        monkeypatch.setattr(db, "_copied_frames", lambda *args: copies.append("copied") or real(*args))
+        fetched = db.query_frame(conn, "ingest/ledger_list")
+    assert copies == []
+    pd.testing.assert_frame_equal(copied, fetched)
+    assert list(fetched["ledger_id"]) == ["L1"]

@@ -268,8 +268,8 @@ def _settle_scope(conn: Connection, run_id: str, full: bool) -> _Scope:
 def _publish(conn: Connection, summary: ReconcileSummary, rule_codes: list[str], as_of: date) -> None:
     """Merge this run's candidates into the flags, and clear flags the data resolved."""
     now = now_utc()
-    classified = query_frame(conn, "flags/classify_candidates")
-    resolved = query_frame(conn, "flags/resolved", {"rule_codes": rule_codes})
+    classified = query_frame(conn, "flags/classify_candidates", copy_out=True)
+    resolved = query_frame(conn, "flags/resolved", {"rule_codes": rule_codes}, copy_out=True)
     clearable = resolved[resolved["status"].isin(["OPEN", "REOPENED"])]
     note = (
         f"Dibersihkan otomatis pada rekonsiliasi per {as_of.isoformat()}: data terbaru tidak lagi "

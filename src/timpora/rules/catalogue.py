@@ -70,7 +70,7 @@ class Rule:
     refine: Callable[[pd.DataFrame, RuleContext], pd.DataFrame] | None = None
 
     def evaluate(self, conn: Connection, ctx: RuleContext) -> pd.DataFrame:
-        cases = query_frame(conn, self.sql, {"as_of": ctx.as_of, **self.parameters(ctx)})
+        cases = query_frame(conn, self.sql, {"as_of": ctx.as_of, **self.parameters(ctx)}, copy_out=True)
         if self.refine is not None and not cases.empty:
             cases = self.refine(cases, ctx)
         if cases.empty:

@@ -169,7 +169,7 @@ def refresh_people(conn: Connection, config: RulesConfig) -> None:
     the reconcile runs this on a second connection while it links identities.
     """
     run_sql(conn, "star/stage_next_people")
-    sources = query_frame(conn, "star/person_sources")
+    sources = query_frame(conn, "star/person_sources", copy_out=True)
     if len(sources):
         known = {row[0] for row in conn.execute(sa.text("SELECT nationality_code FROM dim_nationality"))}
         missing = sorted(set(sources["nationality"].dropna()) - known)
@@ -189,7 +189,7 @@ def refresh_people(conn: Connection, config: RulesConfig) -> None:
     run_sql(conn, "star/upsert_lodging")
     run_sql(conn, "star/fact_check_in", {"late_report_seconds": config.thresholds.late_report_hours * 3600})
     run_sql(conn, "star/fact_permit")
-    visas = query_frame(conn, "star/visas_in_scope")
+    visas = query_frame(conn, "star/visas_in_scope", copy_out=True)
     if len(visas):
         insert_frame(
             conn,
