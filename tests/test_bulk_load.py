@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -179,12 +180,20 @@ def test_query_frame_copies_only_the_reads_that_ask_for_it(warehouse: str, monke
                 "1, 'abc', 10, '2024-10-03', 'REGISTERED', '2024-10-03 05:00:00')"
             )
         )
+    # Whether each read went by COPY (a generator) or was fetched (None, as on SQLite).
+    copies: list[bool] = []
+    real = db._copied_frames
+
+    def spy(*args: Any) -> Any:
+        frames = real(*args)
+        copies.append(frames is not None)
+        return frames
+
+    monkeypatch.setattr(db, "_copied_frames", spy)
     with engine.connect() as conn:
         copied = db.query_frame(conn, "ingest/ledger_list", copy_out=True)
-        copies: list[str] = []
-        real = db._copied_frames
-        monkeypatch.setattr(db, "_copied_frames", lambda *args: copies.append("copied") or real(*args))
+        assert copies == [warehouse == "postgresql"]
         fetched = db.query_frame(conn, "ingest/ledger_list")
-    assert copies == []
+    assert copies == [warehouse == "postgresql"]  # the plain read did not even describe its query
     pd.testing.assert_frame_equal(copied, fetched)
     assert list(fetched["ledger_id"]) == ["L1"]
