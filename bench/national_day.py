@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from ingest_throughput import peak_rss_mb
 
 DAY = date(2024, 10, 3)
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -124,7 +124,7 @@ def _ingest_one(key: str) -> tuple[dict[str, Any], dict[str, dict[str, float]], 
     began = time.perf_counter()  # the system's monotonic clock: comparable across the workers
     (result,) = ingest_keys([key])
     ended = time.perf_counter()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     return result.as_dict(), metrics.snapshot(), os.getpid(), peak_mb, (began, ended)
 
 
@@ -198,7 +198,7 @@ def run_day(url: str, work: Path, scale: float, workers: int = 1) -> dict[str, A
     rows = {feed: 0 for feed in PEAK}
     metrics.reset()
     workers_peak_mb = 0.0
-    main_before_ingest_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    main_before_ingest_mb = peak_rss_mb()
     started = time.perf_counter()
     files: list[dict[str, Any]] = []
     if workers > 1:
@@ -215,7 +215,7 @@ def run_day(url: str, work: Path, scale: float, workers: int = 1) -> dict[str, A
     if statements is not None:
         for text, seconds in sorted(statements.items(), key=lambda item: -item[1])[:30]:
             print(f"{seconds:8.2f} s  {text}", file=sys.stderr)
-    main_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    main_peak_mb = peak_rss_mb()
     # At most this much at once: the workers run while this process waits (at the size it
     # had then); the reconcile runs here after they have exited. Forked workers' RSS also
     # counts the pages they share with this process, so this bound is on the high side.
