@@ -172,7 +172,9 @@ def refresh_people(conn: Connection, config: RulesConfig) -> None:
     sources = query_frame(conn, "star/person_sources", copy_out=True)
     if len(sources):
         known = {row[0] for row in conn.execute(sa.text("SELECT nationality_code FROM dim_nationality"))}
-        missing = sorted(set(sources["nationality"].dropna()) - known)
+        # The distinct codes first: iterating the half a million source rows' Arrow strings
+        # in Python took 0.6 s of a national day's star refresh.
+        missing = sorted(set(sources["nationality"].dropna().unique()) - known)
         if missing:
             insert_frame(conn, "dim_nationality", pd.DataFrame({"nationality_code": missing, "name": missing}))
         first = sources.sort_values(["person_key", "source"]).drop_duplicates("person_key")
