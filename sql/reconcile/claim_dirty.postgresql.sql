@@ -10,9 +10,9 @@
 -- Planner statistics for the marks first: the ingests have just written them, and with the
 -- statistics of the empty table the last run left (no distinct values known) PostgreSQL
 -- took the 200,000 marks of a national day for 200 and deleted them one index probe at a
--- time, the list of keys it locked spilling to disk: 2.7 s of a step both connections wait for, 1.3 s
--- after ANALYZE (which samples at most 30,000 rows). Its lock does not block the ingests'
--- writes.
+-- time, the list of keys it locked spilling to disk: 2.7 s of a step both connections
+-- wait for, 1.3 s after ANALYZE (which samples at most 30,000 rows). Its lock does not
+-- block the ingests' writes.
 ANALYZE reconcile_dirty;
 DELETE FROM reconcile_scope WHERE reason <> 'MARKED';
 UPDATE reconcile_scope SET run_id = :run_id;
