@@ -1,10 +1,11 @@
 """Row-level quarantine cost against GX's SUMMARY validation, on the same data.
 
 GX ``COMPLETE`` with ``unexpected_index_list`` names every failing row but is slow on
-large batches; ``SUMMARY`` only counts them. The platform runs ``SUMMARY`` and derives
-the failing rows from the same expectation configurations with vectorised masks, checked
-against GX's counts (``timpora.validation.runner.row_verdicts``). This script times the
-three on one frame (default: 1,000,000 rows, 4 expectations, 1% bad rows each, ``--bad-share``) in one
+large batches; ``SUMMARY`` only counts them (with a sample of their indices). The platform
+runs ``BASIC`` (counts and a sample of values, ``RESULT_FORMAT``) and derives the failing
+rows from the same expectation configurations with vectorised masks, checked against GX's
+counts (``timpora.validation.runner.row_verdicts``). This script times the three on one
+frame (default: 1,000,000 rows, 4 expectations, 1% bad rows each, ``--bad-share``) in one
 process and prints them side by side, in two settings:
 
 * ``in memory``: ``batch.validate`` on an ephemeral context (GX's cheapest path);
@@ -106,7 +107,7 @@ def main() -> None:
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from timpora.reference import regency_codes
-    from timpora.validation.runner import row_verdicts
+    from timpora.validation.runner import RESULT_FORMAT, row_verdicts
 
     frame = make_frame(args.rows, args.seed, args.bad_share)
     parameters = {"regency_codes": sorted(regency_codes())}
@@ -132,7 +133,8 @@ def main() -> None:
         return sorted(rows)
 
     def platform() -> Any:
-        return row_verdicts("bench", specs, frame, summary(), parameters)
+        basic = batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=parameters)
+        return row_verdicts("bench", specs, frame, basic, parameters)
 
     summary_s, summary_result = best_of(args.repeat, summary)
     platform_s, outcome = best_of(args.repeat, platform)
@@ -170,7 +172,7 @@ def main() -> None:
 
         cp_summary_s, _ = best_of(args.repeat, lambda: run_checkpoint("SUMMARY"))
         cp_platform_s, cp_outcome = best_of(
-            args.repeat, lambda: row_verdicts("bench", specs, frame, run_checkpoint("SUMMARY"), parameters)
+            args.repeat, lambda: row_verdicts("bench", specs, frame, run_checkpoint(RESULT_FORMAT), parameters)
         )
         cp_complete_s, _ = best_of(1, lambda: run_checkpoint({"result_format": "COMPLETE"}))
         assert sorted(np.flatnonzero(cp_outcome.failed).tolist()) == complete_rows
@@ -182,7 +184,7 @@ def main() -> None:
     print(f"{'method':<44}{'in memory s':>12}{'x SUMMARY':>11}{'checkpoint s':>14}{'x SUMMARY':>11}")
     for label, seconds, cp_seconds in (
         ("GX SUMMARY (counts only)", summary_s, cp_summary_s),
-        ("platform: SUMMARY + row masks + reasons", platform_s, cp_platform_s),
+        (f"platform: {RESULT_FORMAT} + row masks + reasons", platform_s, cp_platform_s),
         ("GX COMPLETE (unexpected_index_list)", complete_s, cp_complete_s),
     ):
         print(

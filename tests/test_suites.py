@@ -137,6 +137,62 @@ def test_row_masks_agree_with_gx_complete_on_every_expectation(feed: Feed) -> No
     assert failing >= 6, "the messy batch should exercise many expectations"
 
 
+@pytest.mark.parametrize("feed", list(Feed))
+def test_the_validator_quarantines_the_rows_gx_complete_names_on_the_whole_batch(feed: Feed) -> None:
+    """The validator hands GX only the suite's columns and asks for BASIC results; the rows
+    it fails are still exactly those GX's COMPLETE lists on the batch with every column."""
+    import great_expectations as gx
+
+    batch_frame = _sample_frame(feed, MESSY[feed])
+    name = {Feed.HOTEL_GUEST: "LDG-167101_x.csv", Feed.STAY_PERMIT: "KANIM-PLG_x.csv", Feed.VISA: "e_x.jsonl"}[feed]
+    parameters = validation_parameters(parse_landing_key(f"{feed.value}/2024/10/03/{name}"))
+    whole = (
+        gx.get_context(mode="ephemeral")
+        .data_sources.add_pandas("p")
+        .add_dataframe_asset("a")
+        .add_batch_definition_whole_dataframe("b")
+        .get_batch(batch_parameters={"dataframe": validation.validation_frame(batch_frame)})
+    )
+    expected: set[int] = set()
+    for expectation in gx.ExpectationSuite(**suite(feed)).expectations:
+        result = whole.validate(
+            expectation, result_format={"result_format": "COMPLETE"}, expectation_parameters=parameters
+        )
+        expected.update((result.result or {}).get("unexpected_index_list") or [])
+    validator = validation.validator_for(get_settings().gx_dir, EXPECTATIONS, build_data_docs=False)
+    outcome = validator.validate(feed, batch_frame, parameters, f"narrow-{feed.value}")
+    assert outcome.evaluated == len(batch_frame)
+    assert set(outcome.failed.nonzero()[0].tolist()) == expected
+    assert len(expected) >= 4
+
+
+@pytest.mark.parametrize("feed", list(Feed))
+def test_a_suite_reads_its_expectations_columns_and_its_row_conditions_columns(feed: Feed) -> None:
+    columns = validation.suite_columns(suite(feed))
+    assert columns is not None
+    for expectation in suite(feed)["expectations"]:
+        kwargs = expectation["kwargs"]
+        assert {kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs} <= columns
+        assert expectation["meta"].get("raw_column", kwargs.get("column", kwargs.get("column_A"))) in columns
+    # The batch's own bookkeeping, which no expectation reads, stays out of GX.
+    assert not {"raw", "row_hash", "line_no", "passport_key"} & columns
+    if feed is Feed.HOTEL_GUEST:
+        assert {"check_out_raw", "passport_expiry_raw"} <= columns  # read only by row conditions
+
+
+def test_a_suite_whose_columns_cannot_be_told_is_validated_on_the_whole_batch() -> None:
+    column = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}}
+    conditioned = {
+        "type": "expect_column_values_to_not_be_null",
+        "kwargs": {"column": "a", "row_condition": {"type": "pass_through", "pass_through_filter": 'b == "X"'}},
+    }
+    assert validation.suite_columns({"expectations": [column, conditioned]}) == {"a", "b"}
+    table = {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}}
+    assert validation.suite_columns({"expectations": [column, table]}) is None
+    unparsed = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a", "row_condition": "b ==="}}
+    assert validation.suite_columns({"expectations": [column, unparsed]}) is None
+
+
 def test_a_mask_that_drifts_from_gx_fails_the_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     frame = _sample_frame(Feed.HOTEL_GUEST, [guest_line(1), guest_line(2, lodging_region_code="99.99")])
     validator = validation.validator_for(get_settings().gx_dir, EXPECTATIONS, build_data_docs=False)

@@ -1,7 +1,7 @@
 """Which rows an expectation finds unexpected, computed as one vectorised mask.
 
 GX's ``COMPLETE`` result format lists unexpected row indices but is an order of magnitude
-slower than ``SUMMARY`` on large batches. We run GX with ``SUMMARY`` (GX decides which
+slower than ``BASIC`` on large batches. We run GX with ``BASIC`` (GX decides which
 expectations fail and how many rows each) and compute the failing rows ourselves, only
 for expectations GX reported unexpected rows for, from the same expectation
 configuration (type and kwargs, with GX's null-handling and row-condition semantics).
