@@ -197,3 +197,19 @@ def test_query_frame_copies_only_the_reads_that_ask_for_it(warehouse: str, monke
     assert copies == [warehouse == "postgresql"]  # the plain read did not even describe its query
     pd.testing.assert_frame_equal(copied, fetched)
     assert list(fetched["ledger_id"]) == ["L1"]
+
+
+@pytest.mark.parametrize("warehouse", ["postgresql"], indirect=True)
+def test_warehouse_sessions_run_without_jit(warehouse: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiling our batch statements cost more than it saved (see db._postgres_session);
+    options the environment gives libpq still apply beside it."""
+    from timpora.warehouse.db import dispose_engines
+
+    monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=123456")
+    dispose_engines()
+    try:
+        with warehouse_engine(get_settings()).connect() as conn:
+            assert conn.execute(sa.text("SHOW jit")).scalar_one() == "off"
+            assert conn.execute(sa.text("SHOW statement_timeout")).scalar_one() == "123456ms"
+    finally:
+        dispose_engines()
