@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -175,6 +176,29 @@ def test_birth_date_verdicts() -> None:
     guest = pd.Series(["1990-03-07", "1990-07-03", "1990-03-08", "1980-03-07", "1983-05-07", "1990-12-11"])
     document = pd.Series(["1990-03-07", "1990-03-07", "1990-03-07", "1990-03-07", "1990-03-07", "1990-11-12"])
     assert date_of_birth_verdict(guest, document).tolist() == [SAME, NOISE, NOISE, NOISE, DIFFERENT, NOISE]
+
+
+def test_birth_date_digits_are_the_dates_written_out() -> None:
+    """The verdicts compare dates digit by digit, computed from the date parts: the same
+    digits as the date written YYYYMMDD, for stamps, date objects (PostgreSQL) and ISO text
+    (SQLite), and all zeros for a missing date (two missing dates are the SAME)."""
+    from timpora.matching.identity import _digits
+
+    rng = np.random.default_rng(5)
+    stamps = pd.Series(pd.Timestamp("1900-01-01") + pd.to_timedelta(rng.integers(0, 45_000, 2_000), unit="D"))
+    stamps[::7] = pd.NaT
+    written = stamps.dt.strftime("%Y%m%d").fillna("00000000")
+    expected = np.array([[int(c) for c in text] for text in written])
+    as_dates = stamps.dt.date.astype(object).where(stamps.notna(), None)
+    as_text = stamps.dt.strftime("%Y-%m-%d").where(stamps.notna(), None)
+    for values in (stamps, as_dates, as_text):
+        assert (_digits(values) == expected).all()
+    missing = pd.Series([None, None, "1990-03-07"])
+    assert date_of_birth_verdict(missing, pd.Series([None, "1990-03-07", None])).tolist() == [
+        SAME,
+        DIFFERENT,
+        DIFFERENT,
+    ]
 
 
 def test_link_verdicts_need_every_field_within_noise() -> None:

@@ -56,9 +56,14 @@ LINK_COLUMNS = [
 
 
 def _digits(values: pd.Series) -> np.ndarray:
-    """Dates as an (n, 8) array of YYYYMMDD characters."""
-    text = tx.as_datetime(values).dt.strftime("%Y%m%d").fillna("00000000")
-    return np.frombuffer("".join(text.tolist()).encode("ascii"), dtype="S1").reshape(-1, 8)
+    """Dates as an (n, 8) array of their YYYYMMDD digits; a missing date is all zeros.
+
+    Integer arithmetic on the date parts: formatting each date as text first (strftime)
+    took 0.5 s per 400,000 dates, a second of every national day's linking.
+    """
+    stamps = tx.as_datetime(values)
+    ymd = (stamps.dt.year * 10_000 + stamps.dt.month * 100 + stamps.dt.day).fillna(0).to_numpy(dtype=np.int64)
+    return ymd[:, None] // 10 ** np.arange(7, -1, -1) % 10
 
 
 def date_of_birth_verdict(guest: pd.Series, document: pd.Series) -> pd.Series:
