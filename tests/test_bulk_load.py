@@ -201,15 +201,22 @@ def test_query_frame_copies_only_the_reads_that_ask_for_it(warehouse: str, monke
 
 @pytest.mark.parametrize("warehouse", ["postgresql"], indirect=True)
 def test_warehouse_sessions_run_without_jit(warehouse: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Compiling our batch statements cost more than it saved (see db._postgres_session);
+    """Compiling our batch statements cost more than it saved (see db._postgres_session).
+    It stays off after a rolled-back transaction and on a pooled connection's next use, and
     options the environment gives libpq still apply beside it."""
     from timpora.warehouse.db import dispose_engines
 
     monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=123456")
     dispose_engines()
     try:
-        with warehouse_engine(get_settings()).connect() as conn:
+        engine = warehouse_engine(get_settings())
+        with engine.connect() as conn:
             assert conn.execute(sa.text("SHOW jit")).scalar_one() == "off"
             assert conn.execute(sa.text("SHOW statement_timeout")).scalar_one() == "123456ms"
+            conn.rollback()
+            assert conn.execute(sa.text("SHOW jit")).scalar_one() == "off"
+        with transaction(engine) as conn:
+            assert conn.execute(sa.text("SHOW jit")).scalar_one() == "off"
+        assert engine.pool.checkedin() >= 1  # the same session came back from the pool
     finally:
         dispose_engines()

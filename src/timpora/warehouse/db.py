@@ -7,7 +7,6 @@ that cannot be written portably; the twin wins on that dialect.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import tempfile
@@ -58,19 +57,23 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(_SQLITE_BEGIN[mode])
 
 
-def _postgres_session() -> dict[str, str]:
-    """libpq options of every warehouse session: JIT off.
+def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
+    """Every new PostgreSQL warehouse session runs with JIT off.
 
     PostgreSQL's JIT compiles any statement whose estimated cost passes ``jit_above_cost``.
     Our set-based statements over session tables (the reconcile's scope, a file's staged
     rows) are costed far above it whatever they do, and compiling them, with inlining, took
     0.3-1.4 s each: 3 s of the x1 national day's reconcile in auto_explain's log, the guest
-    nights' build spending 0.8 s compiling before its first row. The x1 day ran in 62.0 s
-    with JIT off, 69.0 s with it on (one after the other on one machine). Appended to the
-    options the environment gives libpq (``PGOPTIONS``), which an explicit ``options``
-    would otherwise replace.
+    nights' build spending 0.8 s compiling before its first row. Set on the session, not in
+    libpq's ``options``, which would replace what ``PGOPTIONS`` gives; in autocommit, so
+    that the pool's rollback on return does not undo it.
     """
-    return {"options": f"{os.environ.get('PGOPTIONS', '')} -c jit=off".strip()}
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET jit = off")
+    cursor.close()
+    dbapi_connection.autocommit = autocommit
 
 
 def engine_for_url(url: str) -> Engine:
@@ -86,9 +89,8 @@ def engine_for_url(url: str) -> Engine:
                 sa.event.listen(engine, "connect", _sqlite_pragmas)
                 sa.event.listen(engine, "begin", _sqlite_begin)
             else:
-                engine = sa.create_engine(
-                    url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=_postgres_session()
-                )
+                engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+                sa.event.listen(engine, "connect", _postgres_session)
             _ENGINES[url] = engine
         return engine
 
