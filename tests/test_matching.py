@@ -12,9 +12,15 @@ from timpora.documents import mrz_batch
 from timpora.documents.mrz import build_td3, read_td3
 from timpora.matching.identity import DIFFERENT, LINKED, MISMATCH, NOISE, SAME, date_of_birth_verdict, score_pairs
 from timpora.matching.names import name_similarity
-from timpora.rules.config import LinkingSettings, RulesConfigError, load_rules_config, parse_rules_config
+from timpora.rules.config import (
+    DeclaredActivity,
+    LinkingSettings,
+    RulesConfigError,
+    load_rules_config,
+    parse_rules_config,
+)
 from timpora.rules.document import document_findings
-from timpora.rules.purpose import assess
+from timpora.rules.purpose import assess, declaring_texts
 
 SPECIMEN = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
 
@@ -264,6 +270,12 @@ def test_purpose_lexicon_reads_indonesian_and_english() -> None:
         [],
         [],
     ]
+    # The rule's query returns only stays whose text names an activity (or whose sponsor
+    # implies one): those are the texts in which the assessment finds words.
+    texts = cases["occupation"] + " | " + cases["purpose_of_visit"]
+    found = assessed[[f"word_{activity.value}" for activity in DeclaredActivity]].notna().any(axis=1)
+    assert declaring_texts(texts, config.purpose) == texts[found].tolist()
+    assert "manager | business meeting" not in declaring_texts(texts, config.purpose)  # its sponsor declares
 
 
 def test_visa_catalogue_edition_decides_what_a_visa_allows() -> None:

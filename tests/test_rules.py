@@ -23,6 +23,7 @@ from timpora.flags.queries import list_flags
 from timpora.ingest.pipeline import ingest_keys
 from timpora.matching.identity import link_identities
 from timpora.reconcile.engine import reconcile
+from timpora.rules import catalogue
 from timpora.rules.config import load_rules_config
 from timpora.warehouse.db import warehouse_engine
 
@@ -630,6 +631,40 @@ def test_rerun_is_a_no_op_and_a_late_extension_clears_the_overstay(warehouse: st
     # The reviewer's claim stands: the cancellation does not clear a flag someone holds.
     assert statuses["NO_VALID_PERMIT:N00000001"] == "IN_REVIEW"
     assert statuses["OVERSTAY:O00000002"] == "OPEN"
+
+
+def test_purpose_mismatch_reads_only_stays_that_can_disagree_and_flags_as_reading_all_would(
+    warehouse: str, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Beside the fixture's guest who declares journalism: a guest who declares nothing, on a
+    # tourist permit sponsored by a newspaper (a MEDIA sponsor implies journalism).
+    files = fixture_day()
+    files[f"stay_permit/{DAY}/KANIM-PLG_20241003_0800.csv"].append(
+        _permit("ITK-MED-01", "W00000001", "KING", "ZOE", "1990-06-20", "F", sponsor=("Harian Pagi", "MEDIA"))
+    )
+    files[f"hotel_guest/{DAY}/LDG-167101_20241003T1200.csv"].append(
+        _guest("00090", "16.71", "King", "Zoe", "P", "20/06/1990", "W00000001", "02/10/2024 14:00", "02/10/2024 15:00")[
+            1
+        ]
+    )
+    ingest_keys(land(landing, files))
+    reconcile()
+    flags = standing_flags()
+    assert {key for key in flags if key[0] == "PURPOSE_MISMATCH"} == {
+        ("PURPOSE_MISMATCH", "P00000001"),
+        ("PURPOSE_MISMATCH", "W00000001"),
+    }
+    sponsored = json.loads(flags[("PURPOSE_MISMATCH", "W00000001")].evidence)
+    assert sponsored["disagreements"] == ["JOURNALISM"]
+    assert sponsored["declared"]["matched_words"] == []
+
+    # Reading every stay, as when more texts declare an activity than the query lists,
+    # changes no flag.
+    before = flag_rows()
+    monkeypatch.setattr(catalogue, "PURPOSE_TEXTS_LISTED_AT_MOST", 0)
+    again = reconcile(full=True)
+    assert (again.raised, again.updated, again.cleared) == (0, 0, 0)
+    assert flag_rows() == before
 
 
 def test_links_store_a_comparison_only_where_a_field_is_not_the_same(warehouse: str, landing: Path) -> None:

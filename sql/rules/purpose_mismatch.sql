@@ -2,7 +2,9 @@
 -- people in scope, with the stay permit it lodges under (the one overlapping the stay;
 -- an active one first, then the latest) and that permit's visa. What the guest declares is
 -- read against them column-wise in Python (timpora.rules.purpose): free text does not
--- belong in SQL.
+-- belong in SQL. Only stays that can disagree come back: those whose text names an activity
+-- (:declaring_texts, read by the lexicon off purpose_declared_texts.sql; :every_text when
+-- they are too many to list) or whose permit or visa has a sponsor type implying one.
 WITH stay_permit_pick AS (
     SELECT
         s.report_id,
@@ -76,4 +78,10 @@ LEFT JOIN (
 WHERE pp.pick = 1
   AND NOT EXISTS (
     SELECT 1 FROM identity_link AS l WHERE l.report_id = s.report_id AND l.verdict = 'MISMATCH'
-);
+  )
+  AND (
+    :every_text = 1
+    OR COALESCE(s.occupation, '') || ' | ' || COALESCE(s.purpose_of_visit, '') IN :declaring_texts
+    OR pp.permit_sponsor_type IN :implying_sponsor_types
+    OR v.sponsor_type IN :implying_sponsor_types
+  );

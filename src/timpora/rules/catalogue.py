@@ -20,7 +20,7 @@ from timpora.matching.identity import nested_comparison
 from timpora.rules import document, purpose
 from timpora.rules import text as tx
 from timpora.rules.config import DeclaredActivity, RuleCode, RulesConfig
-from timpora.warehouse.db import query_frame, sql_statements
+from timpora.warehouse.db import query_frame, query_sql, sql_statements
 
 CANDIDATE_COLUMNS = [
     "flag_id",
@@ -61,16 +61,21 @@ class RuleContext:
 @dataclass(frozen=True)
 class Rule:
     """One rule: the SQL that selects its cases, an optional column-wise ``refine`` step for
-    what SQL cannot judge (free text, MRZ check digits), and the describer of its flags."""
+    what SQL cannot judge (free text, MRZ check digits), and the describer of its flags.
+    ``prepare`` reads what the SQL's parameters depend on in the warehouse itself."""
 
     code: RuleCode
     sql: str
     describe: Callable[[pd.DataFrame, RuleContext], dict[str, Any]]
     parameters: Callable[[RuleContext], dict[str, Any]] = lambda ctx: {}
     refine: Callable[[pd.DataFrame, RuleContext], pd.DataFrame] | None = None
+    prepare: Callable[[Connection, RuleContext], dict[str, Any]] | None = None
 
     def evaluate(self, conn: Connection, ctx: RuleContext) -> pd.DataFrame:
-        cases = query_frame(conn, self.sql, {"as_of": ctx.as_of, **self.parameters(ctx)}, copy_out=True)
+        parameters = {"as_of": ctx.as_of, **self.parameters(ctx)}
+        if self.prepare is not None:
+            parameters |= self.prepare(conn, ctx)
+        cases = query_frame(conn, self.sql, parameters, copy_out=True)
         if self.refine is not None and not cases.empty:
             cases = self.refine(cases, ctx)
         if cases.empty:
@@ -414,6 +419,26 @@ def describe_identity_mismatch(cases: pd.DataFrame, ctx: RuleContext) -> dict[st
 # --- PURPOSE_MISMATCH -----------------------------------------------------------------------
 
 
+# Declaring texts listed in the query at most; past that the query returns every stay and
+# the lexicon reads them all, as it would without the list (SQLite binds each listed text as
+# a variable, and allows 32,766 of them).
+PURPOSE_TEXTS_LISTED_AT_MOST = 10_000
+
+
+def purpose_parameters(conn: Connection, ctx: RuleContext) -> dict[str, Any]:
+    """Which stays can disagree with their documents: the scope's declared texts in which the
+    lexicon finds an activity, and the sponsor types that imply one. On a national day four
+    stays in five declare nothing, and fetching and reading them was half of the rule's time."""
+    texts = [row[0] for row in query_sql(conn, "rules/purpose_declared_texts")]
+    declaring = purpose.declaring_texts(texts, ctx.config.purpose)
+    every_text = len(declaring) > PURPOSE_TEXTS_LISTED_AT_MOST
+    return {
+        "every_text": int(every_text),
+        "declaring_texts": [] if every_text else declaring,
+        "implying_sponsor_types": sorted(ctx.config.purpose.sponsor_types),
+    }
+
+
 def refine_purpose(cases: pd.DataFrame, ctx: RuleContext) -> pd.DataFrame:
     assessed = purpose.assess(cases, ctx.config.purpose)
     joined = pd.concat([cases, assessed], axis=1)
@@ -736,7 +761,11 @@ RULES: dict[RuleCode, Rule] = {
         RuleCode.IDENTITY_MISMATCH, "rules/identity_mismatch", describe_identity_mismatch, refine=refine_identity
     ),
     RuleCode.PURPOSE_MISMATCH: Rule(
-        RuleCode.PURPOSE_MISMATCH, "rules/purpose_mismatch", describe_purpose_mismatch, refine=refine_purpose
+        RuleCode.PURPOSE_MISMATCH,
+        "rules/purpose_mismatch",
+        describe_purpose_mismatch,
+        refine=refine_purpose,
+        prepare=purpose_parameters,
     ),
     RuleCode.REGION_MISMATCH: Rule(
         RuleCode.REGION_MISMATCH,

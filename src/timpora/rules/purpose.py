@@ -11,6 +11,8 @@ NGO, so NGO work is allowed by WORK with an NGO sponsor.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -61,6 +63,16 @@ def _allows(activities: pd.Series, sponsor_type: pd.Series, declared: DeclaredAc
     if declared is DeclaredActivity.NGO:
         return (activities == "WORK") & (sponsor_type.astype(TEXT).fillna("") == "NGO")
     return activities == declared.value
+
+
+def declaring_texts(texts: Iterable[str], settings: PurposeSettings) -> list[str]:
+    """Those of ``texts`` (occupation, `` | ``, purpose of visit, as :func:`assess` reads a
+    stay's) in which the lexicon finds any declared activity."""
+    distinct = pd.Series(list(texts), dtype=TEXT)
+    said = pd.Series(False, index=distinct.index)
+    for activity in DeclaredActivity:
+        said |= _bool(distinct.str.extract(settings.pattern(activity), expand=True)[0].notna(), distinct.index)
+    return [str(text) for text in distinct[said]]
 
 
 def assess(cases: pd.DataFrame, settings: PurposeSettings) -> pd.DataFrame:

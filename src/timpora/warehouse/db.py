@@ -132,13 +132,22 @@ def sql_statements(name: str, dialect: str, sql_dir: Path | None = None) -> tupl
 _BIND = re.compile(r"(?<![:\w]):(\w+)")
 
 
+def _element_type(values: Any) -> sa.types.TypeEngine[Any] | None:
+    """An ``IN`` list's element type: text for text and for an empty list. PostgreSQL needs a
+    type even for an empty list, and SQLAlchemy's guess, integer, fails against text columns;
+    the lists our SQL binds are of text keys."""
+    if isinstance(values, list | tuple | set | frozenset) and all(isinstance(value, str) for value in values):
+        return sa.String()
+    return None
+
+
 def _clause(statement: str, params: Mapping[str, Any] | None) -> tuple[sa.TextClause, dict[str, Any]]:
     """A text clause with the parameters its statement names; lists bind as ``IN`` lists."""
     names = set(_BIND.findall(statement))
     wanted = {key: value for key, value in (params or {}).items() if key in names}
     clause = sa.text(statement)
     expanding: list[sa.BindParameter[Any]] = [
-        sa.bindparam(key, expanding=True)
+        sa.bindparam(key, expanding=True, type_=_element_type(value))
         for key, value in wanted.items()
         if isinstance(value, list | tuple | set | frozenset)
     ]
