@@ -427,8 +427,9 @@ PURPOSE_TEXTS_LISTED_AT_MOST = 10_000
 
 def purpose_parameters(conn: Connection, ctx: RuleContext) -> dict[str, Any]:
     """Which stays can disagree with their documents: the scope's declared texts in which the
-    lexicon finds an activity, and the sponsor types that imply one. On a national day four
-    stays in five declare nothing, and fetching and reading them was half of the rule's time."""
+    lexicon finds an activity, and the sponsor types that imply one. On the bench's national
+    day three stays in four declare nothing, and fetching and reading them was a fifth of
+    the rule's time."""
     texts = [row[0] for row in query_sql(conn, "rules/purpose_declared_texts")]
     declaring = purpose.declaring_texts(texts, ctx.config.purpose)
     every_text = len(declaring) > PURPOSE_TEXTS_LISTED_AT_MOST
