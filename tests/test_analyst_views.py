@@ -17,7 +17,7 @@ from timpora.config import get_settings
 from timpora.ingest.pipeline import ingest_keys
 from timpora.privacy import pseudonym
 from timpora.reconcile.engine import reconcile
-from timpora.warehouse.db import warehouse_engine
+from timpora.warehouse.db import run_sql, warehouse_engine
 from timpora.warehouse.star import view_files, view_name
 
 
@@ -359,3 +359,128 @@ def test_star_refresh_writes_only_what_changed_and_equals_a_rebuild(fixture_ware
             conn.execute(sa.delete(sa.table(name)))
     reconcile(full=True)
     assert _star_rows() == after
+
+
+def _permit_status(number: str) -> str:
+    (row,) = rows("SELECT status FROM fact_permit WHERE permit_number = :n", n=number)
+    return str(row["status"])
+
+
+def test_permit_and_visa_facts_are_rebuilt_only_where_documents_changed(fixture_warehouse: str, landing: Path) -> None:
+    """A lodging file marks its guests without saying their documents changed, and the star
+    leaves their permit and visa facts alone; a permit or visa file says so, and that mark
+    keeps saying it whichever file marks the person next, until a run takes it."""
+    with warehouse_engine(get_settings()).begin() as conn:
+        # Stored facts the refresh would put right if it restaged them.
+        conn.execute(
+            sa.text("UPDATE fact_permit SET status = 'STALE' WHERE permit_number IN ('ITK-OK-01', 'ITK-JRN-01')")
+        )
+        conn.execute(sa.text("UPDATE fact_visa SET status = 'STALE' WHERE visa_number = 'VJRN0001'"))
+    check_in = {
+        passport: _guest(
+            f"0009{i}", "16.71", surname, given, sex, dob, passport, "03/10/2024 14:00", "03/10/2024 15:00"
+        )[1]
+        for i, (passport, surname, given, sex, dob) in enumerate(
+            [
+                ("J00000001", "Brown", "Emma", "P", "04/03/1985"),
+                ("O00000001", "Clark", "Ella", "P", "12/11/1987"),
+                ("G00000001", "Smith", "John", "L", "03/02/1980"),
+            ]
+        )
+    }
+    extension = {
+        passport: _permit(
+            number,
+            passport,
+            surname,
+            given,
+            dob,
+            sex,
+            valid_until="2024-12-31",
+            version=2,
+            updated_at="2024-10-03T09:00:00+07:00",
+        )
+        for number, passport, surname, given, dob, sex in [
+            ("ITK-OVER-01", "O00000001", "CLARK", "ELLA", "1987-11-12", "F"),
+            ("ITK-OK-01", "G00000001", "SMITH", "JOHN", "1980-02-03", "M"),
+        ]
+    }
+    # Brown only stays again; Clark's permit is extended, then she checks in (one batch:
+    # the permit file merges first); Smith checks in, then his permit is extended.
+    ingest_keys(
+        land(
+            landing,
+            {
+                f"stay_permit/{DAY}/KANIM-PLG_20241003_1500.csv": [PERMIT_COLUMNS, extension["O00000001"]],
+                f"hotel_guest/{DAY}/LDG-167101_20241003T1500.csv": [
+                    HOTEL_COLUMNS,
+                    check_in["J00000001"],
+                    check_in["O00000001"],
+                    check_in["G00000001"],
+                ],
+            },
+        )
+    )
+    ingest_keys(
+        land(landing, {f"stay_permit/{DAY}/KANIM-PLG_20241003_1600.csv": [PERMIT_COLUMNS, extension["G00000001"]]})
+    )
+    marks = {
+        r["person_key"]: r["documents_changed"]
+        for r in rows("SELECT person_key, documents_changed FROM reconcile_dirty")
+    }
+    # (Linking keys fold O into 0.)
+    assert marks == {"J00000001": 0, "000000001": 1, "G00000001": 1}
+
+    reconcile()
+    assert _permit_status("ITK-JRN-01") == "STALE"
+    assert rows("SELECT status FROM fact_visa WHERE visa_number = 'VJRN0001'") == [{"status": "STALE"}]
+    assert _permit_status("ITK-OK-01") == "ACTIVE"
+    until = {
+        r["permit_number"]: _day(r["day"])
+        for r in rows(
+            "SELECT p.permit_number, d.day FROM fact_permit AS p JOIN dim_date AS d ON d.date_key = p.valid_until_key "
+            "WHERE p.permit_number IN ('ITK-OVER-01', 'ITK-OK-01')"
+        )
+    }
+    assert until == {"ITK-OVER-01": "2024-12-31", "ITK-OK-01": "2024-12-31"}
+    # Brown's check-in itself is in the star: only her documents' facts were left alone.
+    assert rows("SELECT person_key FROM fact_check_in WHERE report_id = 'LDG-167101-00090'") == [
+        {"person_key": "J00000001"}
+    ]
+
+    reconcile(full=True)
+    assert _permit_status("ITK-JRN-01") == "ACTIVE"
+    assert rows("SELECT status FROM fact_visa WHERE visa_number = 'VJRN0001'") == [{"status": "ISSUED"}]
+
+
+def test_a_claim_left_by_a_failed_run_learns_that_documents_changed(fixture_warehouse: str) -> None:
+    """A run that died left a claim saying documents did not change; a permit file marks the
+    person again before the next run, which must rebuild the person's permit facts."""
+    engine = warehouse_engine(get_settings())
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO reconcile_scope (person_key, run_id, reason, documents_changed) "
+                "VALUES ('G00000001', 'dead-run', 'MARKED', 0), ('J00000001', 'dead-run', 'MARKED', 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO reconcile_dirty (person_key, marked_by, documents_changed) VALUES ('G00000001', 'f', 1)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO reconcile_dirty (person_key, marked_by, documents_changed) VALUES ('J00000001', 'f', 0)"
+            )
+        )
+    with engine.begin() as conn:
+        run_sql(conn, "reconcile/claim_dirty", {"run_id": "next-run"})
+        claims = {
+            r[0]: r[1] for r in conn.execute(sa.text("SELECT person_key, documents_changed FROM reconcile_scope"))
+        }
+    assert claims == {"G00000001": 1, "J00000001": 0}
+    with engine.begin() as conn:
+        run_sql(conn, "reconcile/scope_everyone", {"run_id": "next-run"})
+        assert conn.execute(sa.text("SELECT MIN(documents_changed) FROM reconcile_scope")).scalar_one() == 1
+        conn.execute(sa.text("DELETE FROM reconcile_scope"))

@@ -16,11 +16,14 @@
 ANALYZE reconcile_dirty;
 DELETE FROM reconcile_scope WHERE reason <> 'MARKED';
 UPDATE reconcile_scope SET run_id = :run_id;
+-- A claim a failed run left keeps its row; a new mark that says documents changed says so
+-- on it too.
 WITH taken AS (
     DELETE FROM reconcile_dirty
     WHERE person_key IN (SELECT person_key FROM reconcile_dirty FOR UPDATE SKIP LOCKED)
-    RETURNING person_key
+    RETURNING person_key, documents_changed
 )
-INSERT INTO reconcile_scope (person_key, run_id, reason)
-SELECT person_key, CAST(:run_id AS VARCHAR(40)), 'MARKED' FROM taken
-ON CONFLICT (person_key) DO NOTHING;
+INSERT INTO reconcile_scope (person_key, run_id, reason, documents_changed)
+SELECT person_key, CAST(:run_id AS VARCHAR(40)), 'MARKED', documents_changed FROM taken
+ON CONFLICT (person_key) DO UPDATE SET documents_changed = 1
+WHERE excluded.documents_changed = 1;

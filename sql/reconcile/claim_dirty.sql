@@ -4,7 +4,10 @@
 -- (SQLite has one writer: no ingest writes a mark while this transaction runs.)
 DELETE FROM reconcile_scope WHERE reason <> 'MARKED';
 UPDATE reconcile_scope SET run_id = :run_id;
-INSERT INTO reconcile_scope (person_key, run_id, reason)
-SELECT person_key, CAST(:run_id AS VARCHAR(40)), 'MARKED' FROM reconcile_dirty WHERE TRUE
-ON CONFLICT (person_key) DO NOTHING;
+-- A claim a failed run left keeps its row; a new mark that says documents changed says so
+-- on it too.
+INSERT INTO reconcile_scope (person_key, run_id, reason, documents_changed)
+SELECT person_key, CAST(:run_id AS VARCHAR(40)), 'MARKED', documents_changed FROM reconcile_dirty WHERE TRUE
+ON CONFLICT (person_key) DO UPDATE SET documents_changed = 1
+WHERE excluded.documents_changed = 1;
 DELETE FROM reconcile_dirty;

@@ -4,8 +4,8 @@
 
 -- Everyone these stays named, before this file (the stay as it stands) and in it, is
 -- re-examined by the next reconcile: a correction moves a stay from one passport to another.
-INSERT INTO reconcile_dirty (person_key, marked_by)
-SELECT people.person_key, CAST(:ledger_id AS VARCHAR(32))
+INSERT INTO reconcile_dirty (person_key, marked_by, documents_changed)
+SELECT people.person_key, CAST(:ledger_id AS VARCHAR(32)), 0
 FROM (
     SELECT s.passport_key AS person_key
     FROM stg_hotel_guest_event AS s
@@ -20,7 +20,8 @@ WHERE people.person_key IS NOT NULL
 -- orders would deadlock.
 ORDER BY people.person_key
 -- Renewing a mark locks its row: a reconcile claiming the marks right now leaves it for
--- the next run, which sees this file's rows.
+-- the next run, which sees this file's rows. A mark that says a permit or visa changed
+-- keeps saying so.
 ON CONFLICT (person_key) DO UPDATE SET marked_by = excluded.marked_by;
 
 -- Fold: events may arrive out of order or twice, so each touched stay is rebuilt from its

@@ -2,7 +2,8 @@
 
 Tables and columns come from a freshly migrated warehouse (SQLAlchemy's inspector), their
 descriptions from the comments above each ``CREATE TABLE`` and beside each column in the
-migrations, and each analyst view's description from its header comment.
+migrations (in its ``CREATE TABLE`` or its ``ALTER TABLE ... ADD COLUMN``), and each
+analyst view's description from its header comment.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from timpora.warehouse.star import view_files, view_name
 
 _TABLE = re.compile(r"^CREATE (?:TABLE|VIEW) (\w+)", re.IGNORECASE)
 _COLUMN = re.compile(r"^\s+(\w+)\s+[A-Z]+.*?--\s*(.+)$")
+_ADDED_COLUMN = re.compile(r"^ALTER TABLE (\w+) ADD COLUMN (\w+) .*?--\s*(.+)$", re.IGNORECASE)
 
 
 def _comments() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
@@ -30,6 +32,11 @@ def _comments() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
         current = None
         for line in migration.path.read_text(encoding="utf-8").splitlines():
             stripped = line.strip()
+            added = _ADDED_COLUMN.match(stripped)
+            if added:
+                columns[(added.group(1), added.group(2))] = added.group(3).strip()
+                pending = []
+                continue
             match = _TABLE.match(stripped)
             if match:
                 current = match.group(1)

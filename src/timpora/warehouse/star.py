@@ -152,18 +152,21 @@ def _day_keys(values: pd.Series) -> pd.Series:
     return (pd.to_datetime(values, format="ISO8601").dt.normalize() - pd.Timestamp(EPOCH)).dt.days
 
 
-# Person-keyed star tables, the session table their next rows are staged in, and their keys.
-_PEOPLE_STAGED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("dim_person", "star_next_person", ("person_key",)),
-    ("fact_check_in", "star_next_check_in", ("report_id",)),
-    ("fact_permit", "star_next_permit", ("permit_number",)),
-    ("fact_visa", "star_next_visa", ("visa_number",)),
+# Person-keyed star tables, the session table their next rows are staged in, their keys,
+# and whether only the people in scope whose permits or visas changed have them staged.
+_PEOPLE_STAGED: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
+    ("dim_person", "star_next_person", ("person_key",), False),
+    ("fact_check_in", "star_next_check_in", ("report_id",), False),
+    ("fact_permit", "star_next_permit", ("permit_number",), True),
+    ("fact_visa", "star_next_visa", ("visa_number",), True),
 )
 
 
 def refresh_people(conn: Connection, config: RulesConfig) -> None:
     """The scope's star rows that follow from the loaded records alone: ``dim_person``,
-    ``dim_lodging``, ``fact_check_in``, ``fact_permit`` and ``fact_visa``.
+    ``dim_lodging``, ``fact_check_in``, ``fact_permit`` and ``fact_visa``. The permit and
+    visa facts only of the people whose documents changed (``reconcile_scope``'s
+    ``documents_changed``): a returning guest's are as the run that loaded them left them.
 
     Nothing here reads what a reconcile run writes (nights, links, flags), so on PostgreSQL
     the reconcile runs this on a second connection while it links identities.
@@ -213,8 +216,8 @@ def refresh_people(conn: Connection, config: RulesConfig) -> None:
         )
     run_sql(conn, "star/index_next_people")
     run_sql(conn, "star/analyze_next_people")
-    for table, staged, keys in _PEOPLE_STAGED:
-        apply_staged(conn, table, staged, keys)
+    for table, staged, keys, documents_only in _PEOPLE_STAGED:
+        apply_staged(conn, table, staged, keys, documents_only)
     run_sql(conn, "star/drop_next_people")
 
 
@@ -243,26 +246,30 @@ def refresh_guest_nights(conn: Connection, config: RulesConfig) -> None:
         insert_frame(conn, "monitoring_window", pd.DataFrame(windows))
 
 
-def apply_staged(conn: Connection, table: str, staged: str, keys: tuple[str, ...]) -> tuple[int, int]:
+def apply_staged(
+    conn: Connection, table: str, staged: str, keys: tuple[str, ...], documents_only: bool = False
+) -> tuple[int, int]:
     """Make the scope's rows of ``table`` those staged in ``staged``; (deleted, inserted).
 
     A stored row of a person in scope goes unless an identical row is staged (NULLs equal);
     the staged rows whose key is then still stored are identical and are dropped from the
-    stage; what remains is inserted. Rows of people outside the scope are not touched.
+    stage; what remains is inserted. Rows of people outside the scope are not touched, nor,
+    if ``documents_only``, those of people in scope whose documents did not change.
     """
     columns = [column["name"] for column in sa.inspect(conn).get_columns(table)]
     stored = sa.table(table, *(sa.column(c) for c in columns))
     next_rows = sa.table(staged, *(sa.column(c) for c in columns))
-    scope = sa.table("reconcile_scope", sa.column("person_key"))
+    scope_table = sa.table("reconcile_scope", sa.column("person_key"), sa.column("documents_changed"))
+    scope = sa.select(scope_table.c.person_key)
+    if documents_only:
+        scope = scope.where(scope_table.c.documents_changed == 1)
     same_key = sa.and_(*(stored.c[k] == next_rows.c[k] for k in keys))
     # Keys compare with "=" so the planner can join on them (hash or index); IS NOT
     # DISTINCT FROM alone cannot be hashed, and PostgreSQL then scanned the staged rows
     # once per stored row.
     identical = sa.and_(same_key, *(stored.c[c].is_not_distinct_from(next_rows.c[c]) for c in columns if c not in keys))
     deleted = conn.execute(
-        sa.delete(stored)
-        .where(stored.c.person_key.in_(sa.select(scope.c.person_key)))
-        .where(~sa.exists().where(identical))
+        sa.delete(stored).where(stored.c.person_key.in_(scope)).where(~sa.exists().where(identical))
     ).rowcount
     conn.execute(sa.delete(next_rows).where(sa.exists().where(same_key)))
     # A plain INSERT of what is left: a NOT EXISTS against the table being filled would
