@@ -31,7 +31,10 @@ FROM (
         COUNT(*) AS night_count
     FROM guest_night AS n
     INNER JOIN reconcile_scope AS sc ON sc.person_key = n.passport_key
-    WHERE NOT EXISTS (
+    -- A night no permit had begun by was built with no covering permit: the permits are
+    -- probed only for those nights (a twentieth of a national day's), not for every one.
+    WHERE n.covering_permit_type IS NULL
+      AND NOT EXISTS (
         SELECT 1
         FROM stay_permit AS p
         WHERE p.passport_key = n.passport_key AND p.valid_from <= n.night_date

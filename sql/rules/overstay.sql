@@ -15,7 +15,12 @@ WITH uncovered AS (
         COUNT(*) AS night_count
     FROM guest_night AS n
     INNER JOIN reconcile_scope AS sc ON sc.person_key = n.passport_key
-    WHERE EXISTS (
+    -- Only nights built with no covering permit can be uncovered (the nights build reads
+    -- coverage as this rule does; linking later takes coverage away only from stays with a
+    -- MISMATCH link, which this rule leaves alone): the permits are probed for a twentieth
+    -- of a national day's nights instead of every one.
+    WHERE n.covering_permit_type IS NULL
+      AND EXISTS (
         SELECT 1 FROM stay_permit AS p
         WHERE p.passport_key = n.passport_key AND p.valid_from <= n.night_date
     )
