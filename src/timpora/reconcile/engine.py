@@ -10,7 +10,8 @@ on two connections at once, each committing on its own, and the flags' transacti
 commits last and is the one that releases the claims (it empties the scope). Either way
 a run killed at any point leaves its claims, which the next run takes over, and the next
 run reaches the same result: nights, links and star rows are derived from the records,
-and are rebuilt for everyone a run examines.
+and are rebuilt for everyone a run examines (the permit and visa facts for those whose
+permits or visas changed, or for everyone in a full run).
 """
 
 from __future__ import annotations
