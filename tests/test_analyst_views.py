@@ -468,14 +468,11 @@ def test_a_claim_left_by_a_failed_run_learns_that_documents_changed(fixture_ware
                 "VALUES ('G00000001', 'dead-run', 'MARKED', 0), ('J00000001', 'dead-run', 'MARKED', 0)"
             )
         )
+        # A permit file marks Smith again, a lodging file Brown.
         conn.execute(
             sa.text(
-                "INSERT INTO reconcile_dirty (person_key, marked_by, documents_changed) VALUES ('G00000001', 'f', 1)"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO reconcile_dirty (person_key, marked_by, documents_changed) VALUES ('J00000001', 'f', 0)"
+                "INSERT INTO reconcile_dirty (person_key, marked_by, documents_changed) "
+                "VALUES ('G00000001', 'permits', 1), ('J00000001', 'lodging', 0)"
             )
         )
     with engine.begin() as conn:
