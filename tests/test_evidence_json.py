@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from timpora.rules import text as tx
 
@@ -73,3 +74,15 @@ def test_evidence_json_edge_shapes() -> None:
     assert tx.evidence_json(_evidence(0) | {"zeta": pd.Series([], dtype="int64")}, 0) == []
     assert tx.evidence_json({}, 3) == ["{}"] * 3 == _reference({}, 3)
     assert tx.evidence_json({"only": {"scalar": 1}}, 2) == ['{"only": {"scalar": 1}}'] * 2
+
+
+def test_a_constant_that_looks_like_one_value_per_row_is_refused() -> None:
+    # A flat list is one value for every row; a list of per-row lists written as a plain
+    # list would put every row's value into each document.
+    assert tx.evidence_json({"disagreements": ["report_time"]}, 2) == ['{"disagreements": ["report_time"]}'] * 2
+    with pytest.raises(TypeError, match="must be a pandas Series"):
+        tx.evidence_json({"disagreements": [["report_time"]] * 3}, 3)
+    with pytest.raises(TypeError, match="must be a pandas Series"):
+        tx.evidence_json({"count": np.arange(3)}, 3)
+    per_row = pd.Series([["report_time"]] * 3)
+    assert tx.evidence_json({"disagreements": per_row}, 3) == ['{"disagreements": ["report_time"]}'] * 3

@@ -563,6 +563,95 @@ def test_each_rule_raises_its_cases_and_nothing_on_look_alikes(warehouse: str, l
     assert tuple(link) == ("LINKED", "CONFUSABLE", "NOISE", "NOISE")
 
 
+def test_a_flags_evidence_is_its_own_whatever_else_the_run_found(
+    warehouse: str, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each rule's cases described as the run found them, and again beside a copy of every
+    # case: a flag's evidence (and so its material hash, which decides whether a closed flag
+    # reopens) must not depend on how many other cases the run had.
+    import pandas as pd
+
+    described_alone = catalogue.candidates
+    compared: dict[str, tuple[list[str], list[str]]] = {}
+
+    def described_twice(
+        code: Any, cases: pd.DataFrame, described: dict[str, Any], ctx: catalogue.RuleContext
+    ) -> pd.DataFrame:
+        frame = described_alone(code, cases, described, ctx)
+        doubled = pd.concat([cases, cases], ignore_index=True)
+        again = described_alone(code, doubled, catalogue.RULES[code].describe(doubled, ctx), ctx)
+        compared[code.value] = (frame["evidence"].tolist(), again["evidence"].tolist()[: len(frame)])
+        return frame
+
+    monkeypatch.setattr(catalogue, "candidates", described_twice)
+    ingest_keys(land(landing, fixture_day()))
+    reconcile()
+    assert set(compared) == {rule for rule, _ in EXPECTED}
+    for rule, (alone, beside_copies) in compared.items():
+        assert alone == beside_copies, rule
+    for flag in standing_flags().values():
+        disagreements = json.loads(flag.evidence)["disagreements"]
+        assert disagreements and all(isinstance(item, str) for item in disagreements), (flag.rule_code, disagreements)
+
+
+def test_migration_0012_gives_stored_flags_their_own_disagreements_and_a_closed_flag_stays_closed(
+    warehouse: str, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from timpora.flags import repair
+    from timpora.rules.text import content_hash
+    from timpora.warehouse.migrate import migrate
+
+    ingest_keys(land(landing, fixture_day()))
+    reconcile()
+    engine = warehouse_engine(get_settings())
+    read = sa.text("SELECT flag_id, rule_code, evidence, evidence_hash, material_hash, updated_at FROM flag")
+    with engine.connect() as conn:
+        as_the_rules_write = {row.flag_id: tuple(row) for row in conn.execute(read)}
+
+    # The flags as the release before 0012 stored them, from a run that had three cases.
+    def as_stored_before(evidence: str) -> dict[str, str]:
+        document = json.loads(evidence)
+        document["disagreements"] = [document["disagreements"]] * 3
+        text = json.dumps(document, ensure_ascii=False, sort_keys=True)
+        material = json.dumps({k: v for k, v in document.items() if k != "nights"}, ensure_ascii=False, sort_keys=True)
+        (text_hash, material_hash) = content_hash([text, material])
+        return {"evidence": text, "evidence_hash": text_hash, "material_hash": material_hash}
+
+    run_wide = {"REGION_MISMATCH", "CONCURRENT_STAY", "LATE_REPORT"}
+    broken = [
+        {"flag_id": flag_id, **as_stored_before(evidence)}
+        for flag_id, rule_code, evidence, *_ in as_the_rules_write.values()
+        if rule_code in run_wide
+    ]
+    assert len(broken) == 3
+    closed = next(row["flag_id"] for row in broken if as_the_rules_write[row["flag_id"]][1] == "LATE_REPORT")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE flag SET evidence = :evidence, evidence_hash = :evidence_hash, "
+                "material_hash = :material_hash WHERE flag_id = :flag_id"
+            ),
+            broken,
+        )
+        conn.execute(
+            sa.text("UPDATE flag SET status = 'CLOSED', disposition = 'FALSE_POSITIVE' WHERE flag_id = :f"),
+            {"f": closed},
+        )
+        conn.execute(sa.text("DELETE FROM schema_migration WHERE version = 12"))
+
+    monkeypatch.setattr(repair, "PAGE_ROWS", 1)  # a page per flag: the paging is part of it
+    assert migrate(engine) == [12]
+    with engine.connect() as conn:
+        assert {row.flag_id: tuple(row) for row in conn.execute(read)} == as_the_rules_write
+
+    # The next run finds nothing changed: the closed flag is not reopened by the repair.
+    again = reconcile(full=True)
+    assert (again.raised, again.updated, again.cleared) == (0, 0, 0)
+    with engine.connect() as conn:
+        status = conn.execute(sa.text("SELECT status FROM flag WHERE flag_id = :f"), {"f": closed}).scalar_one()
+    assert status == "CLOSED"
+
+
 def test_rerun_is_a_no_op_and_a_late_extension_clears_the_overstay(warehouse: str, landing: Path) -> None:
     ingest_keys(land(landing, fixture_day()))
     reconcile()

@@ -594,7 +594,7 @@ def describe_region_mismatch(cases: pd.DataFrame, ctx: RuleContext) -> dict[str,
             },
             "lodging_province_code": cases["province_code"],
             "threshold_nights": ctx.config.thresholds.region_mismatch_nights,
-            "disagreements": [["province"]] * len(cases),
+            "disagreements": ["province"],
         },
     }
 
@@ -638,7 +638,7 @@ def describe_concurrent_stay(cases: pd.DataFrame, ctx: RuleContext) -> dict[str,
                 "check_out_local": tx.iso_time(cases["other_check_out_local"]),
             },
             "nights": _nights_evidence(cases),
-            "disagreements": [["region_code"]] * len(cases),
+            "disagreements": ["region_code"],
         },
     }
 
@@ -688,7 +688,7 @@ def describe_late_report(cases: pd.DataFrame, ctx: RuleContext) -> dict[str, Any
             "reported_local": tx.iso_time(cases["check_in_reported_local"]),
             "delay_hours": hours,
             "threshold_hours": ctx.config.thresholds.late_report_hours,
-            "disagreements": [["report_time"]] * len(cases),
+            "disagreements": ["report_time"],
         },
     }
 

@@ -131,6 +131,7 @@ def _merge_constants(pieces: list[str | np.ndarray]) -> list[str | np.ndarray]:
 def _json_column(value: Any, length: int) -> np.ndarray:
     """``json.dumps`` of each row's value, computed once per distinct value."""
     if not isinstance(value, pd.Series):
+        _check_constant(value)
         return np.full(length, json.dumps(_iso(value), ensure_ascii=False), dtype=object)
     if pd.api.types.is_datetime64_any_dtype(value.dtype):
         # A missing timestamp has always been written as NaN (not null); hashes depend on it.
@@ -149,6 +150,22 @@ def _json_column(value: Any, length: int) -> np.ndarray:
     encoded = np.array([*(json.dumps(v, ensure_ascii=False) for v in plain), missing], dtype=object)
     text: np.ndarray = encoded[codes]  # code -1: a missing value
     return text
+
+
+def _check_constant(value: Any) -> None:
+    """Refuse a constant that looks like one value per row.
+
+    Anything but a Series is written whole into every document, so only a scalar or a flat
+    list may be a constant. ``[["report_time"]] * len(cases)`` put every flag's list into each
+    flag: evidence that grew with the square of the run's cases and changed with their count,
+    which reopened closed flags.
+    """
+    nested = isinstance(value, (list, tuple)) and any(isinstance(item, (list, tuple, dict)) for item in value)
+    if nested or isinstance(value, np.ndarray):
+        raise TypeError(
+            "evidence values that differ by row must be a pandas Series; a constant must be a scalar "
+            f"or a flat list, not {type(value).__name__} of {len(value)} items"
+        )
 
 
 def _json_each(value: pd.Series, length: int) -> np.ndarray:

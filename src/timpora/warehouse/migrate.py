@@ -1,13 +1,15 @@
 """Versioned schema migrations (``sql/migrations/NNNN_name.sql``) and reference data.
 
-Migrations are applied in order, each in its own transaction, and recorded in
-``schema_migration``; running :func:`migrate` again applies only what is new. On
-PostgreSQL an advisory lock keeps two workers from migrating at once.
+Migrations are applied in order, each in its own transaction (with its data step, if it
+has one: see ``DATA_STEPS``), and recorded in ``schema_migration``; running
+:func:`migrate` again applies only what is new. On PostgreSQL an advisory lock keeps two
+workers from migrating at once.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -26,6 +28,16 @@ _PG_MIGRATION_LOCK = 7_316_640_215
 CALENDAR_FIRST = date(2000, 1, 1)
 CALENDAR_LAST = date(2045, 12, 31)
 EPOCH_DAY = date(1970, 1, 1)
+
+
+def _repair_flag_disagreements(conn: Connection) -> None:
+    from timpora.flags.repair import repair_run_wide_disagreements
+
+    repair_run_wide_disagreements(conn)
+
+
+# What a migration's SQL cannot do, run after it in its transaction (its file says why).
+DATA_STEPS: dict[int, Callable[[Connection], None]] = {12: _repair_flag_disagreements}
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,9 @@ def migrate(engine: Engine, target: int | None = None) -> list[int]:
                 continue
             for statement in sql_statements(f"migrations/{migration.path.stem}", conn.dialect.name):
                 conn.execute(sa.text(statement))
+            data_step = DATA_STEPS.get(migration.version)
+            if data_step is not None:
+                data_step(conn)
             conn.execute(
                 sa.text("INSERT INTO schema_migration (version, name, applied_at) VALUES (:v, :n, :at)"),
                 {"v": migration.version, "n": migration.name, "at": datetime.now(UTC).replace(tzinfo=None)},

@@ -1,0 +1,7 @@
+-- REGION_MISMATCH, CONCURRENT_STAY and LATE_REPORT wrote under `disagreements` one list per
+-- case of the whole run instead of the flag's own list: evidence that grew with the square
+-- of a run's cases, and a material hash that changed with their number, so a closed flag
+-- came back REOPENED whenever its person was examined again. Nothing changes in the schema;
+-- the stored flags are rewritten as the rules now write them, by the data step that
+-- timpora.warehouse.migrate runs with this migration (timpora.flags.repair), in its
+-- transaction: the hashes are SHA-256, which SQLite cannot take in SQL.
