@@ -164,7 +164,7 @@ def _check_constant(value: Any) -> None:
     if nested or isinstance(value, np.ndarray):
         raise TypeError(
             "evidence values that differ by row must be a pandas Series; a constant must be a scalar "
-            f"or a flat list, not {type(value).__name__} of {len(value)} items"
+            f"or a flat list, not {type(value).__name__} {value!r:.80}"
         )
 
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from timpora.config import get_settings
+from timpora.flags.repair import repair_run_wide_disagreements
 from timpora.reference import regions
 from timpora.warehouse import star
 from timpora.warehouse.db import run_sql, sql_statements, transaction
@@ -30,14 +31,8 @@ CALENDAR_LAST = date(2045, 12, 31)
 EPOCH_DAY = date(1970, 1, 1)
 
 
-def _repair_flag_disagreements(conn: Connection) -> None:
-    from timpora.flags.repair import repair_run_wide_disagreements
-
-    repair_run_wide_disagreements(conn)
-
-
 # What a migration's SQL cannot do, run after it in its transaction (its file says why).
-DATA_STEPS: dict[int, Callable[[Connection], None]] = {12: _repair_flag_disagreements}
+DATA_STEPS: dict[int, Callable[[Connection], object]] = {12: repair_run_wide_disagreements}
 
 
 @dataclass(frozen=True)
