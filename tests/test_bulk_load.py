@@ -144,7 +144,8 @@ def test_a_query_copied_out_of_postgresql_gives_the_frame_its_fetched_rows_give(
             conn.execute(sa.text(statement))
         clause, wanted = _clause(PROBE_QUERY, {"labels": ["a", "b"], "least": -1})
         result = conn.execute(clause, wanted)
-        fetched = pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
+        rows, columns = [tuple(row) for row in result.fetchall()], list(result.keys())
+        fetched = pd.DataFrame(rows, columns=columns)
         assert list(fetched["label"]) == ["a", "b", "d"]
         copied = _copied_frames(conn, clause, wanted, None)
         if warehouse == "sqlite":
@@ -153,9 +154,14 @@ def test_a_query_copied_out_of_postgresql_gives_the_frame_its_fetched_rows_give(
         assert copied is not None
         pd.testing.assert_frame_equal(next(copied), fetched)
         assert fetched["note"].tolist()[:2] == ['two\nlines, "quoted"', ""]
-        # In chunks (each a whole number of Arrow's blocks), the same rows in the same order.
-        chunks = list(_copied_frames(conn, clause, wanted, 1) or [])
-        pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), fetched)
+        # In chunks of the rows asked for (Arrow's one block cut), each the frame fetching
+        # its rows gives (a column NULL throughout a chunk holds None, as there).
+        for size in (1, 2):
+            chunks = list(_copied_frames(conn, clause, wanted, size) or [])
+            assert [len(chunk) for chunk in chunks] == [len(rows[i : i + size]) for i in range(0, len(rows), size)]
+            for start, chunk in zip(range(0, len(rows), size), chunks, strict=True):
+                expected = pd.DataFrame(rows[start : start + size], columns=columns)
+                pd.testing.assert_frame_equal(chunk.reset_index(drop=True), expected)
         # Nothing found: the columns, no row, as a fetch gives them.
         clause, wanted = _clause(PROBE_QUERY, {"labels": ["z"], "least": 100})
         empty = next(_copied_frames(conn, clause, wanted, None) or iter([]))

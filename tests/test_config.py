@@ -42,6 +42,7 @@ def test_production_settings(tmp_path: Path) -> None:
         ({"TIMPORA_S3_ENDPOINT": "http://minio:9000"}, "TIMPORA_S3_ACCESS_KEY"),
         ({"TIMPORA_CHUNK_ROWS": "many"}, "TIMPORA_CHUNK_ROWS must be a whole number"),
         ({"TIMPORA_CHUNK_ROWS": "0"}, "TIMPORA_CHUNK_ROWS must be positive"),
+        ({"TIMPORA_RULE_PAGE_ROWS": "-5"}, "TIMPORA_RULE_PAGE_ROWS must be positive"),
         ({"TIMPORA_LANDING_BACKEND": "ftp"}, "TIMPORA_LANDING_BACKEND"),
     ],
 )

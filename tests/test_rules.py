@@ -563,6 +563,82 @@ def test_each_rule_raises_its_cases_and_nothing_on_look_alikes(warehouse: str, l
     assert tuple(link) == ("LINKED", "CONFUSABLE", "NOISE", "NOISE")
 
 
+def test_rules_described_one_row_at_a_time_raise_the_same_flags(
+    warehouse: str, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pages of a single SQL row: a stay's documents (IDENTITY_MISMATCH) and a run's stays
+    # (REGION_MISMATCH) then span pages, and must still make one flag each, the same flag
+    # the default pages make. Every page is written to the candidates as it is described.
+    from timpora.config import environment_overrides
+
+    day = fixture_day()
+    # The impostor's passport also carries a visa: two documents, two rows of the stay.
+    day[f"visa/{DAY}/evisa_20241003_001.jsonl"].append(
+        _visa("VIDN0001", "I00000001", "WANG", "FANG", "1990-01-01", "F", nationality="CHN")
+    )
+    # The Jakarta-registered worker's run away from Jakarta began five nights earlier in
+    # another lodging: two stays, two rows of the run.
+    _, earlier = _guest(
+        "00022",
+        "16.72",
+        "Hall",
+        "Oscar",
+        "L",
+        "15/01/1978",
+        "R00000001",
+        "20/08/2024 14:00",
+        "25/08/2024 09:00",
+        event="CHECK_OUT",
+        check_out="25/08/2024 08:00",
+    )
+    day[f"hotel_guest/{DAY}/LDG-167201_20241003T1200.csv"].append(earlier)
+    ingest_keys(land(landing, day))
+    written: list[int] = []
+    described = catalogue.candidates
+
+    def counted(*args: Any) -> Any:
+        page = described(*args)
+        written.append(len(page))
+        return page
+
+    monkeypatch.setattr(catalogue, "candidates", counted)
+    with environment_overrides(rule_page_rows="1"):
+        paged = reconcile()
+    assert set(written) == {1} and len(written) == len(EXPECTED)
+    flags = standing_flags()
+    assert set(flags) == EXPECTED
+    assert sum(paged.candidates.values()) == paged.raised == len(EXPECTED)
+    impostor = json.loads(flags[("IDENTITY_MISMATCH", "I00000001")].evidence)
+    assert len(impostor["documents"]["comparisons"]) == 2
+    away = flags[("REGION_MISMATCH", "R00000001")]
+    assert json.loads(away.report_ids) == ["LDG-167101-00017", "LDG-167201-00022"]
+    assert json.loads(away.evidence)["nights"]["count"] == 44
+
+    monkeypatch.undo()
+    again = reconcile(full=True)
+    assert (again.raised, again.updated, again.cleared, again.unchanged) == (0, 0, 0, len(EXPECTED))
+    with warehouse_engine(get_settings()).connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM flag_candidate")).scalar_one() == 0
+
+
+def test_a_page_keeps_the_rows_of_one_case_together_and_refuses_rows_out_of_order() -> None:
+    import pandas as pd
+
+    from timpora.rules.config import RuleCode
+
+    def chunk(*keys: str) -> pd.DataFrame:
+        return pd.DataFrame({"report_id": list(keys), "row": range(len(keys))})
+
+    chunks = [chunk("A", "B", "B"), chunk("B", "B"), chunk("B", "C"), chunk(), chunk("D")]
+    pages = list(catalogue.case_pages(chunks, "report_id", RuleCode.REGION_MISMATCH))
+    assert [page["report_id"].tolist() for page in pages] == [["A"], ["B"] * 5, ["C"], ["D"]]
+    # Without a key, chunks are pages as they come (the empty one left out).
+    pages = list(catalogue.case_pages(chunks, None, RuleCode.OVERSTAY))
+    assert [len(page) for page in pages] == [3, 2, 2, 1]
+    with pytest.raises(RuntimeError, match=r"REGION_MISMATCH: rows of one report_id are not together.*order its rows"):
+        list(catalogue.case_pages([chunk("A", "B", "A")], "report_id", RuleCode.REGION_MISMATCH))
+
+
 def test_a_flags_evidence_is_its_own_whatever_else_the_run_found(
     warehouse: str, landing: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

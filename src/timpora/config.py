@@ -60,6 +60,9 @@ class Settings:
     rules_config: Path
     work_dir: Path
     chunk_rows: int = 100_000
+    # Cases a rule describes at once: a page's cases, assessments and evidence take a few
+    # kilobytes each, so this bounds the reconcile's memory whatever a run finds.
+    rule_page_rows: int = 20_000
     pg_work_mem: str = "256MB"
     event_queue_url: str | None = None
     event_queue_name: str = "timpora:landing-events"
@@ -173,6 +176,7 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         rules_config=Path(environ.get("TIMPORA_RULES_CONFIG") or project_dir("config") / "rules.yaml"),
         work_dir=data_dir / "work",
         chunk_rows=_int(environ, "TIMPORA_CHUNK_ROWS", 100_000),
+        rule_page_rows=_int(environ, "TIMPORA_RULE_PAGE_ROWS", 20_000),
         pg_work_mem=_memory(environ, "TIMPORA_PG_WORK_MEM", "256MB"),
         event_queue_url=environ.get("TIMPORA_EVENT_QUEUE_URL") or None,
         event_queue_name=environ.get("TIMPORA_EVENT_QUEUE_NAME", "timpora:landing-events"),

@@ -33,7 +33,7 @@ from timpora.config import Settings, get_settings
 from timpora.feeds.normalise import TEXT
 from timpora.ingest.ledger import now_utc
 from timpora.matching.identity import LinkCounts, link_identities
-from timpora.rules.catalogue import CANDIDATE_COLUMNS, RULES, RuleContext
+from timpora.rules.catalogue import RULES, RuleContext
 from timpora.rules.config import RuleCode, RulesConfig, load_rules_config
 from timpora.warehouse import star
 from timpora.warehouse.bulk import insert_frame
@@ -110,6 +110,9 @@ def _reconcile_claimed(
     """The run itself over the people it claimed (and more as asked)."""
     with transaction(engine, settings.pg_work_mem) as conn:
         scope = _settle_scope(conn, run_id, full)
+        # The rules write their candidates page by page, on PostgreSQL from both
+        # connections: the table is emptied (of a failed run's leftovers) before either does.
+        conn.execute(sa.text("DELETE FROM flag_candidate"))
     summary = ReconcileSummary(run_id=run_id, as_of_date=scope.as_of.isoformat() if scope.as_of else None)
     if scope.as_of is None:
         log.info("nothing loaded yet: no reconcile")
@@ -122,7 +125,8 @@ def _reconcile_claimed(
         with transaction(engine) as conn:
             summary.nights = _build_nights(conn, scope.as_of)
             _count_links(summary, _link(conn, settings, config))
-            _judge(conn, summary, RuleContext(as_of=scope.as_of, config=config, run_id=run_id), {})
+            context = RuleContext(as_of=scope.as_of, config=config, run_id=run_id)
+            _judge(conn, summary, context, settings.rule_page_rows, {})
             _refresh_star_people(conn, config)
             _refresh_star_guest_nights(conn, config)
             _finish(conn, summary, run_id, scope.as_of)
@@ -136,14 +140,15 @@ def _run_in_parallel(
 
     Most of a reconcile is PostgreSQL writing rows, one statement at a time, and on one
     connection that leaves a core idle. Here a second connection builds the nights, judges
-    the rules that do not read identity links (their candidates wait in memory for the
-    flags), and then refreshes the star rows drawn from the loaded records alone, while
-    this one links identities; once nights and links are in, it settles the guest nights'
-    covering permits while this one judges the other rules and publishes the flags. The
-    flags' transaction commits last and releases the claims only after every other step
-    has committed: a run that fails anywhere leaves its claims, and the next run examines
-    the same people again (the nights, links and star rows a failed run did commit are
-    rebuilt then, as they are derived from the records).
+    the rules that do not read identity links (committing their candidates to
+    ``flag_candidate``, where the flags' transaction finds them), and then refreshes the
+    star rows drawn from the loaded records alone, while this one links identities; once
+    nights and links are in, it settles the guest nights' covering permits while this one
+    judges the other rules and publishes the flags. The flags' transaction commits last
+    and releases the claims only after every other step has committed: a run that fails
+    anywhere leaves its claims, and the next run examines the same people again (the
+    nights, links, candidates and star rows a failed run did commit are rebuilt then, as
+    they are derived from the records).
     """
     work_mem = settings.pg_work_mem
     context = RuleContext(as_of=as_of, config=config, run_id=run_id)
@@ -153,7 +158,10 @@ def _run_in_parallel(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reconcile-side") as side:
         nights = side.submit(_in_transaction, engine, work_mem, lambda conn: _build_nights(conn, as_of))
         judged_beside = side.submit(
-            _in_transaction, engine, work_mem, lambda conn: _evaluate(conn, without_links, context)
+            _in_transaction,
+            engine,
+            work_mem,
+            lambda conn: _evaluate(conn, without_links, context, settings.rule_page_rows),
         )
         people = side.submit(_in_transaction, engine, work_mem, lambda conn: _refresh_star_people(conn, config))
         with transaction(engine, work_mem) as conn:
@@ -163,7 +171,7 @@ def _run_in_parallel(
             _in_transaction, engine, work_mem, lambda conn: _refresh_star_guest_nights(conn, config)
         )
         with transaction(engine, work_mem) as conn:
-            _judge(conn, summary, context, judged_beside.result())
+            _judge(conn, summary, context, settings.rule_page_rows, judged_beside.result())
             with metrics.stage("waiting for the star"):
                 # An error there rolls the flags back too, and keeps the claims.
                 people.result()
@@ -200,12 +208,21 @@ def _count_links(summary: ReconcileSummary, links: LinkCounts) -> None:
     summary.identity_mismatches = links.mismatches
 
 
-def _evaluate(conn: Connection, codes: list[RuleCode], context: RuleContext) -> dict[RuleCode, pd.DataFrame]:
-    """The candidates of each rule of ``codes`` over the scope."""
+def _evaluate(conn: Connection, codes: list[RuleCode], context: RuleContext, page_rows: int) -> dict[RuleCode, int]:
+    """Each rule of ``codes`` over the scope, its candidates written to ``flag_candidate`` a
+    page at a time; how many each rule found."""
     found = {}
     for code in codes:
-        with metrics.stage("rules"):
-            found[code] = RULES[code].evaluate(conn, context)
+        found[code] = 0
+        pages = RULES[code].evaluate_pages(conn, context, page_rows)
+        while True:
+            with metrics.stage("rules"):
+                page = next(pages, None)
+            if page is None:
+                break
+            with metrics.stage("flag upsert", len(page)):
+                insert_frame(conn, "flag_candidate", page)
+            found[code] += len(page)
     return found
 
 
@@ -213,19 +230,16 @@ def _judge(
     conn: Connection,
     summary: ReconcileSummary,
     context: RuleContext,
-    judged: dict[RuleCode, pd.DataFrame],
+    page_rows: int,
+    judged: dict[RuleCode, int],
 ) -> None:
-    """Every enabled rule over the scope (those not already ``judged`` elsewhere), then the
-    candidates merged into the flags."""
+    """Every enabled rule over the scope (those not already ``judged`` elsewhere, whose
+    candidates are in ``flag_candidate`` too), then the candidates merged into the flags."""
     enabled = [code for code in RULES if context.config.enabled(code)]
-    found = judged | _evaluate(conn, [code for code in enabled if code not in judged], context)
+    found = judged | _evaluate(conn, [code for code in enabled if code not in judged], context, page_rows)
     for code in enabled:
-        summary.candidates[code.value] = len(found[code])
-    frames = [found[code] for code in enabled]
-    candidates = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    with metrics.stage("flag upsert", len(candidates)):
-        conn.execute(sa.text("DELETE FROM flag_candidate"))
-        insert_frame(conn, "flag_candidate", candidates)
+        summary.candidates[code.value] = found[code]
+    with metrics.stage("flag upsert"):
         run_sql(conn, "flags/analyze_candidates")
         _publish(conn, summary, [code.value for code in enabled], context.as_of)
         conn.execute(sa.text("DELETE FROM flag_candidate"))

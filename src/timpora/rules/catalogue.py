@@ -6,7 +6,7 @@ and English, structured evidence, identity, priority) with column-wise operation
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +20,7 @@ from timpora.matching.identity import nested_comparison
 from timpora.rules import document, purpose
 from timpora.rules import text as tx
 from timpora.rules.config import DeclaredActivity, RuleCode, RulesConfig
-from timpora.warehouse.db import query_frame, query_sql, sql_statements
+from timpora.warehouse.db import query_frames, query_sql, sql_statements
 
 CANDIDATE_COLUMNS = [
     "flag_id",
@@ -62,7 +62,12 @@ class RuleContext:
 class Rule:
     """One rule: the SQL that selects its cases, an optional column-wise ``refine`` step for
     what SQL cannot judge (free text, MRZ check digits), and the describer of its flags.
-    ``prepare`` reads what the SQL's parameters depend on in the warehouse itself."""
+    ``prepare`` reads what the SQL's parameters depend on in the warehouse itself.
+
+    Cases are described a page at a time (see :meth:`evaluate_pages`). A ``refine`` that
+    folds several rows into one case (a stay's documents, a run's stays) names the column
+    that holds a case's rows together in ``group_key``; the SQL orders its rows by it, and
+    a page never splits them."""
 
     code: RuleCode
     sql: str
@@ -70,18 +75,23 @@ class Rule:
     parameters: Callable[[RuleContext], dict[str, Any]] = lambda ctx: {}
     refine: Callable[[pd.DataFrame, RuleContext], pd.DataFrame] | None = None
     prepare: Callable[[Connection, RuleContext], dict[str, Any]] | None = None
+    group_key: str | None = None
 
-    def evaluate(self, conn: Connection, ctx: RuleContext) -> pd.DataFrame:
+    def evaluate_pages(self, conn: Connection, ctx: RuleContext, page_rows: int) -> Iterator[pd.DataFrame]:
+        """The rule's flag candidates over the scope, in frames of those of about
+        ``page_rows`` of its SQL's rows: memory holds one page, however many cases a run
+        finds (a first full reconcile over a year of lodging history may find millions).
+        The connection may write between pages."""
         parameters = {"as_of": ctx.as_of, **self.parameters(ctx)}
         if self.prepare is not None:
             parameters |= self.prepare(conn, ctx)
-        cases = query_frame(conn, self.sql, parameters, copy_out=True)
-        if self.refine is not None and not cases.empty:
-            cases = self.refine(cases, ctx)
-        if cases.empty:
-            return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-        cases = cases.reset_index(drop=True)
-        return candidates(self.code, cases, self.describe(cases, ctx), ctx)
+        chunks = query_frames(conn, self.sql, parameters, chunk_rows=page_rows)
+        for cases in case_pages(chunks, self.group_key, self.code):
+            if self.refine is not None:
+                cases = self.refine(cases, ctx)
+            if not cases.empty:
+                cases = cases.reset_index(drop=True)
+                yield candidates(self.code, cases, self.describe(cases, ctx), ctx)
 
     def reads_identity_links(self, dialect: str) -> bool:
         """Whether its cases depend on the run's identity links: its SQL reads them.
@@ -90,6 +100,36 @@ class Rule:
         the links cannot go on being judged before they are written.
         """
         return any("identity_link" in statement for statement in sql_statements(self.sql, dialect))
+
+
+def case_pages(chunks: Iterable[pd.DataFrame], group_key: str | None, code: RuleCode) -> Iterator[pd.DataFrame]:
+    """The non-empty ``chunks`` of a rule's rows, cut so that the rows sharing a
+    ``group_key`` value stay in one page: a chunk's last group waits for the rows of it
+    that the next chunk begins with. A group must come as one run of rows, which the
+    rule's SQL ensures by ordering on the key; a page where it does not is refused, as
+    refining such a page would describe one case as several."""
+    waiting: pd.DataFrame | None = None
+    for chunk in chunks:
+        if waiting is not None:
+            chunk = pd.concat([waiting, chunk], ignore_index=True)
+            waiting = None
+        if chunk.empty:
+            continue
+        if group_key is None:
+            yield chunk
+            continue
+        keys = chunk[group_key]
+        if int(keys.ne(keys.shift()).sum()) != keys.nunique(dropna=False):
+            raise RuntimeError(
+                f"rule {code.value}: rows of one {group_key} are not together in its SQL's result; "
+                f"its SQL must order its rows by {group_key}"
+            )
+        last = (keys == keys.iloc[-1]).to_numpy()
+        waiting = chunk[last]
+        if not last.all():
+            yield chunk[~last]
+    if waiting is not None:
+        yield waiting
 
 
 def priority(
@@ -759,7 +799,11 @@ RULES: dict[RuleCode, Rule] = {
     RuleCode.NO_VALID_PERMIT: Rule(RuleCode.NO_VALID_PERMIT, "rules/no_valid_permit", describe_no_valid_permit),
     RuleCode.OVERSTAY: Rule(RuleCode.OVERSTAY, "rules/overstay", describe_overstay),
     RuleCode.IDENTITY_MISMATCH: Rule(
-        RuleCode.IDENTITY_MISMATCH, "rules/identity_mismatch", describe_identity_mismatch, refine=refine_identity
+        RuleCode.IDENTITY_MISMATCH,
+        "rules/identity_mismatch",
+        describe_identity_mismatch,
+        refine=refine_identity,
+        group_key="report_id",
     ),
     RuleCode.PURPOSE_MISMATCH: Rule(
         RuleCode.PURPOSE_MISMATCH,
@@ -774,6 +818,7 @@ RULES: dict[RuleCode, Rule] = {
         describe_region_mismatch,
         parameters=lambda ctx: {"region_mismatch_nights": ctx.config.thresholds.region_mismatch_nights},
         refine=refine_region,
+        group_key="report_id",
     ),
     RuleCode.CONCURRENT_STAY: Rule(RuleCode.CONCURRENT_STAY, "rules/concurrent_stay", describe_concurrent_stay),
     RuleCode.LATE_REPORT: Rule(

@@ -186,7 +186,7 @@ def query_sql(conn: Connection, name: str, params: Mapping[str, Any] | None = No
 def query_frames(
     conn: Connection, name: str, params: Mapping[str, Any] | None = None, chunk_rows: int = 100_000
 ) -> Iterator[pd.DataFrame]:
-    """The single ``SELECT`` of a SQL file as DataFrames of about ``chunk_rows`` rows.
+    """The single ``SELECT`` of a SQL file as DataFrames of ``chunk_rows`` rows (the last fewer).
 
     Memory holds one chunk, whatever the result's size, and the connection may write
     between chunks: on PostgreSQL the result is copied to a temporary file first (see
@@ -325,9 +325,13 @@ def _frames_of_csv(
         for batch in reader:
             pending.append(batch)
             rows += batch.num_rows
-            if chunk_rows is not None and rows >= chunk_rows:
-                yield _frame_of(pa.Table.from_batches(pending, reader.schema))
-                pending, rows = [], 0
+            # A block of CSV holds many chunks' rows when rows are short: cut it (slices
+            # share the block's memory), so a chunk is ``chunk_rows`` rows on both engines.
+            while chunk_rows is not None and rows >= chunk_rows:
+                table = pa.Table.from_batches(pending, reader.schema)
+                yield _frame_of(table.slice(0, chunk_rows))
+                rest = table.slice(chunk_rows)
+                pending, rows = rest.to_batches(), rest.num_rows
         if pending:
             yield _frame_of(pa.Table.from_batches(pending, reader.schema))
 
