@@ -78,7 +78,7 @@ class Rule:
     group_key: str | None = None
 
     def evaluate_pages(self, conn: Connection, ctx: RuleContext, page_rows: int) -> Iterator[pd.DataFrame]:
-        """The rule's flag candidates over the scope, in frames of those of about
+        """The rule's flag candidates over the scope, one frame per page of about
         ``page_rows`` of its SQL's rows: memory holds one page, however many cases a run
         finds (a first full reconcile over a year of lodging history may find millions).
         The connection may write between pages."""
