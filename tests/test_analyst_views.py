@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.test_rules import DAY, HOTEL_COLUMNS, PERMIT_COLUMNS, _guest, _permit, fixture_day, land
+from tests.test_rules import DAY, HOTEL_COLUMNS, PERMIT_COLUMNS, _guest, _permit, _visa, fixture_day, land
 from timpora.config import get_settings
 from timpora.ingest.pipeline import ingest_keys
 from timpora.privacy import pseudonym
 from timpora.reconcile.engine import reconcile
+from timpora.warehouse import star
 from timpora.warehouse.db import run_sql, warehouse_engine
 from timpora.warehouse.star import person_key_in, view_files, view_name
 
@@ -513,3 +514,71 @@ def test_the_refresh_lists_few_people_as_an_array_on_postgresql(fixture_warehous
         assert "ANY" in forms[1] and " IN " in forms[len(everyone)]
     else:
         assert all(" IN " in form for form in forms.values())
+
+
+def test_the_people_refresh_reads_their_records_in_pages_and_builds_the_same_star(
+    warehouse: str, landing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read one source record per chunk (a person's records still kept in one page), the
+    refresh of people builds the star that one page builds; a person's attributes come
+    from the stay before the permit, and from the permit before the visa, whichever page
+    the records fall in; and a nationality only a later page names joins the dimension."""
+    day = fixture_day()
+    # A permit holder who has not stayed anywhere, whose visa names another nationality.
+    day[f"stay_permit/{DAY}/KANIM-PLG_20241003_0800.csv"].append(
+        _permit("ITK-NOSTAY-01", "V00000001", "TAYLOR", "NOAH", "1986-05-06", "M", nationality="NZL")
+    )
+    day[f"visa/{DAY}/evisa_20241003_001.jsonl"].append(
+        _visa("VNOSTAY01", "V00000001", "TAYLOR", "NOAH", "1986-05-06", "M", nationality="FJI")
+    )
+    ingest_keys(land(landing, day))
+    reconcile()
+    with warehouse_engine(get_settings()).begin() as conn:
+        known = set(conn.execute(sa.text("SELECT nationality_code FROM dim_nationality")).scalars())
+        assert not {"QZA", "QZB"} & known, "the test needs codes the dimension lacks"
+        (guest,) = conn.execute(
+            sa.text(
+                "SELECT MIN(passport_key) FROM guest_stay WHERE passport_key IN (SELECT passport_key FROM stay_permit)"
+            )
+        ).scalars()
+        (permit_holder,) = conn.execute(
+            sa.text(
+                "SELECT MIN(passport_key) FROM stay_permit "
+                "WHERE passport_key IN (SELECT passport_key FROM visa) "
+                "AND passport_key NOT IN (SELECT passport_key FROM guest_stay)"
+            )
+        ).scalars()
+        assert guest is not None and permit_holder is not None
+        # Later sources that disagree with the first: they must not be chosen, but their
+        # nationalities must still join the dimension.
+        conn.execute(sa.text("UPDATE stay_permit SET nationality = 'QZA' WHERE passport_key = :k"), {"k": guest})
+        conn.execute(sa.text("UPDATE visa SET nationality = 'QZB' WHERE passport_key = :k"), {"k": permit_holder})
+        stay_says = sa.text("SELECT MIN(nationality) FROM guest_stay WHERE passport_key = :k")
+        permit_says = sa.text("SELECT MIN(nationality) FROM stay_permit WHERE passport_key = :k")
+        expected = {
+            guest: conn.execute(stay_says, {"k": guest}).scalar_one(),
+            permit_holder: conn.execute(permit_says, {"k": permit_holder}).scalar_one(),
+        }
+
+    def rebuilt() -> dict[str, set[tuple[Any, ...]]]:
+        with warehouse_engine(get_settings()).begin() as conn:
+            for name in (*PERSON_STAR, "guest_night"):
+                conn.execute(sa.delete(sa.table(name)))
+        reconcile(full=True)
+        return _star_rows()
+
+    whole = rebuilt()
+    refresh = star.refresh_people
+    pages: list[int] = []
+
+    def one_record_per_chunk(conn: Any, config: Any, page_rows: int = 100_000) -> None:
+        pages.append(page_rows)
+        refresh(conn, config, page_rows=1)
+
+    monkeypatch.setattr(star, "refresh_people", one_record_per_chunk)
+    assert rebuilt() == whole
+    assert pages == [100_000]
+    people = {r["person_key"]: r["nationality_code"] for r in rows("SELECT * FROM dim_person")}
+    assert {key: people[key] for key in expected} == expected
+    assert "QZA" not in people.values() and "QZB" not in people.values()
+    assert {"QZA", "QZB"} <= {r["nationality_code"] for r in rows("SELECT nationality_code FROM dim_nationality")}

@@ -624,19 +624,19 @@ def test_rules_described_one_row_at_a_time_raise_the_same_flags(
 def test_a_page_keeps_the_rows_of_one_case_together_and_refuses_rows_out_of_order() -> None:
     import pandas as pd
 
-    from timpora.rules.config import RuleCode
+    from timpora.warehouse.db import key_pages
 
     def chunk(*keys: str) -> pd.DataFrame:
         return pd.DataFrame({"report_id": list(keys), "row": range(len(keys))})
 
     chunks = [chunk("A", "B", "B"), chunk("B", "B"), chunk("B", "C"), chunk(), chunk("D")]
-    pages = list(catalogue.case_pages(chunks, "report_id", RuleCode.REGION_MISMATCH))
+    pages = list(key_pages(chunks, "report_id", "rule REGION_MISMATCH"))
     assert [page["report_id"].tolist() for page in pages] == [["A"], ["B"] * 5, ["C"], ["D"]]
     # Without a key, chunks are pages as they come (the empty one left out).
-    pages = list(catalogue.case_pages(chunks, None, RuleCode.OVERSTAY))
+    pages = list(key_pages(chunks, None, "rule OVERSTAY"))
     assert [len(page) for page in pages] == [3, 2, 2, 1]
     with pytest.raises(RuntimeError, match=r"REGION_MISMATCH: rows of one report_id are not together.*order its rows"):
-        list(catalogue.case_pages([chunk("A", "B", "A")], "report_id", RuleCode.REGION_MISMATCH))
+        list(key_pages([chunk("A", "B", "A")], "report_id", "rule REGION_MISMATCH"))
 
 
 def test_a_flags_evidence_is_its_own_whatever_else_the_run_found(

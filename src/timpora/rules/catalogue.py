@@ -6,7 +6,7 @@ and English, structured evidence, identity, priority) with column-wise operation
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +20,7 @@ from timpora.matching.identity import nested_comparison
 from timpora.rules import document, purpose
 from timpora.rules import text as tx
 from timpora.rules.config import DeclaredActivity, RuleCode, RulesConfig
-from timpora.warehouse.db import query_frames, query_sql, sql_statements
+from timpora.warehouse.db import key_pages, query_frames, query_sql, sql_statements
 
 CANDIDATE_COLUMNS = [
     "flag_id",
@@ -86,7 +86,7 @@ class Rule:
         if self.prepare is not None:
             parameters |= self.prepare(conn, ctx)
         chunks = query_frames(conn, self.sql, parameters, chunk_rows=page_rows)
-        for cases in case_pages(chunks, self.group_key, self.code):
+        for cases in key_pages(chunks, self.group_key, f"rule {self.code.value}"):
             if self.refine is not None:
                 cases = self.refine(cases, ctx)
             if not cases.empty:
@@ -100,36 +100,6 @@ class Rule:
         the links cannot go on being judged before they are written.
         """
         return any("identity_link" in statement for statement in sql_statements(self.sql, dialect))
-
-
-def case_pages(chunks: Iterable[pd.DataFrame], group_key: str | None, code: RuleCode) -> Iterator[pd.DataFrame]:
-    """The non-empty ``chunks`` of a rule's rows, cut so that the rows sharing a
-    ``group_key`` value stay in one page: a chunk's last group waits for the rows of it
-    that the next chunk begins with. A group must come as one run of rows, which the
-    rule's SQL ensures by ordering on the key; a page where it does not is refused, as
-    refining such a page would describe one case as several."""
-    waiting: pd.DataFrame | None = None
-    for chunk in chunks:
-        if waiting is not None:
-            chunk = pd.concat([waiting, chunk], ignore_index=True)
-            waiting = None
-        if chunk.empty:
-            continue
-        if group_key is None:
-            yield chunk
-            continue
-        keys = chunk[group_key]
-        if int(keys.ne(keys.shift()).sum()) != keys.nunique(dropna=False):
-            raise RuntimeError(
-                f"rule {code.value}: rows of one {group_key} are not together in its SQL's result; "
-                f"its SQL must order its rows by {group_key}"
-            )
-        last = (keys == keys.iloc[-1]).to_numpy()
-        waiting = chunk[last]
-        if not last.all():
-            yield chunk[~last]
-    if waiting is not None:
-        yield waiting
 
 
 def priority(

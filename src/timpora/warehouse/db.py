@@ -11,7 +11,7 @@ import re
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
@@ -202,6 +202,36 @@ def query_frames(
     columns = list(result.keys())
     for rows in result.partitions(chunk_rows):
         yield pd.DataFrame([tuple(row) for row in rows], columns=columns)
+
+
+def key_pages(chunks: Iterable[pd.DataFrame], key: str | None, what: str) -> Iterator[pd.DataFrame]:
+    """The non-empty ``chunks`` of a query's rows, cut so that the rows sharing a ``key``
+    value stay in one page: a chunk's last group waits for the rows of it that the next
+    chunk begins with. A group must come as one run of rows, which the query ensures by
+    ordering on the key; a page where it does not is refused (``what`` names the query in
+    the error), as whoever reads the pages takes one page's group as the whole of it.
+    Without a ``key`` the chunks are the pages."""
+    waiting: pd.DataFrame | None = None
+    for chunk in chunks:
+        if waiting is not None:
+            chunk = pd.concat([waiting, chunk], ignore_index=True)
+            waiting = None
+        if chunk.empty:
+            continue
+        if key is None:
+            yield chunk
+            continue
+        keys = chunk[key]
+        if int(keys.ne(keys.shift()).sum()) != keys.nunique(dropna=False):
+            raise RuntimeError(
+                f"{what}: rows of one {key} are not together in its SQL's result; its SQL must order its rows by {key}"
+            )
+        last = (keys == keys.iloc[-1]).to_numpy()
+        waiting = chunk[last]
+        if not last.all():
+            yield chunk[~last]
+    if waiting is not None:
+        yield waiting
 
 
 def query_frame(

@@ -35,7 +35,7 @@ from timpora.reference.visa_catalogue import editions
 from timpora.rules import purpose
 from timpora.rules.config import RulesConfig
 from timpora.warehouse.bulk import insert_frame
-from timpora.warehouse.db import query_frame, run_sql, sql_statements
+from timpora.warehouse.db import key_pages, query_frame, query_frames, run_sql, sql_statements
 
 ANALYST_ROLE = "analyst"
 EPOCH = date(1970, 1, 1)
@@ -163,25 +163,32 @@ _PEOPLE_STAGED: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
 )
 
 
-def refresh_people(conn: Connection, config: RulesConfig) -> None:
+def refresh_people(conn: Connection, config: RulesConfig, page_rows: int = 100_000) -> None:
     """The scope's star rows that follow from the loaded records alone: ``dim_person``,
     ``dim_lodging``, ``fact_check_in``, ``fact_permit`` and ``fact_visa``. The permit and
     visa facts only of the people whose documents changed (``reconcile_scope``'s
     ``documents_changed``): a returning guest's are as the run that loaded them left them.
 
+    The people's source records are read in pages of about ``page_rows`` rows, each
+    person's in one page: a full reconcile over a year's warehouse reads millions of them,
+    and read at once they were most of that run's peak memory on SQLite.
+
     Nothing here reads what a reconcile run writes (nights, links, flags), so on PostgreSQL
     the reconcile runs this on a second connection while it links identities.
     """
     run_sql(conn, "star/stage_next_people")
-    sources = query_frame(conn, "star/person_sources", copy_out=True)
-    if len(sources):
-        known = {row[0] for row in conn.execute(sa.text("SELECT nationality_code FROM dim_nationality"))}
-        # The distinct codes first: iterating the half a million source rows' Arrow strings
-        # in Python took 0.6 s of a national day's star refresh.
+    known = {row[0] for row in conn.execute(sa.text("SELECT nationality_code FROM dim_nationality"))}
+    chunks = query_frames(conn, "star/person_sources", chunk_rows=page_rows)
+    for sources in key_pages(chunks, "person_key", "star/person_sources"):
+        # Every source's nationality, not only the chosen one: the guest-night facts name
+        # the stay's. The distinct codes first: iterating half a million source rows' Arrow
+        # strings in Python took 0.6 s of a national day's star refresh.
         missing = sorted(set(sources["nationality"].dropna().unique()) - known)
         if missing:
             insert_frame(conn, "dim_nationality", pd.DataFrame({"nationality_code": missing, "name": missing}))
-        first = sources.sort_values(["person_key", "source"]).drop_duplicates("person_key")
+            known.update(missing)
+        # A person's first record in the SQL's order: the stay's, then a permit's, then a visa's.
+        first = sources.drop_duplicates("person_key")
         people = pd.DataFrame(
             {
                 "person_key": first["person_key"].to_numpy(),
