@@ -236,3 +236,45 @@ def test_concurrent_workers_share_one_data_docs_site(tmp_path: Path) -> None:
     assert counts == [4] * 8
     pages = "".join(p.read_text(errors="ignore") for p in (tmp_path / "gx").rglob("*.html"))
     assert all(f"run-{i}" in pages for i in range(8))
+
+
+def test_threads_sharing_one_validator_each_get_their_own_batchs_verdicts() -> None:
+    """GX caches one execution engine per data source and loads each batch into it, so two
+    threads running checkpoints on the same context read each other's batches (GX raised
+    "Unalignable boolean Series" when two lodging files were merged at once). The
+    process-wide validator must give every thread the verdicts of its own batch."""
+    import threading
+
+    parameters = validation_parameters(parse_landing_key("hotel_guest/2024/10/03/LDG-167101_x.csv"))
+    messy = _sample_frame(Feed.HOTEL_GUEST, MESSY[Feed.HOTEL_GUEST])
+    clean = _sample_frame(Feed.HOTEL_GUEST, [guest_line(i) for i in range(100, 400)])
+    validator = validation.validator_for(get_settings().gx_dir, EXPECTATIONS, build_data_docs=False)
+    expected = {
+        "messy": validator.validate(Feed.HOTEL_GUEST, messy, parameters, "alone-messy").failed.tolist(),
+        "clean": validator.validate(Feed.HOTEL_GUEST, clean, parameters, "alone-clean").failed.tolist(),
+    }
+    assert any(expected["messy"]) and not any(expected["clean"])
+    start = threading.Barrier(4)
+    seen: list[tuple[str, list[bool]]] = []
+    errors: list[BaseException] = []
+
+    def work(name: str, frame: pd.DataFrame) -> None:
+        try:
+            start.wait()
+            for round_ in range(4):
+                outcome = validator.validate(Feed.HOTEL_GUEST, frame, parameters, f"{name}-{round_}")
+                seen.append((name, outcome.failed.tolist()))
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=work, args=(name, frame))
+        for name, frame in [("messy", messy), ("clean", clean), ("messy", messy), ("clean", clean)]
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert len(seen) == 16
+    assert all(failed == expected[name] for name, failed in seen)

@@ -193,11 +193,15 @@ class FeedValidator:
         data = validation_frame(frame if columns is None else frame[[c for c in frame.columns if c in columns]])
         if len(data) == 0:
             return ValidationOutcome(np.zeros(0, dtype=bool), pd.Series(dtype=object), 0, run_name=run_name)
-        result = checkpoint.run(
-            batch_parameters={"dataframe": data},
-            expectation_parameters=dict(parameters),
-            run_id=RunIdentifier(run_name=run_name),
-        )
+        # GX caches one execution engine per data source and loads each batch into it as the
+        # active batch: two threads running checkpoints at once read each other's rows. The
+        # workers are processes, each with its own context; threads in one process take turns.
+        with self._lock:
+            result = checkpoint.run(
+                batch_parameters={"dataframe": data},
+                expectation_parameters=dict(parameters),
+                run_id=RunIdentifier(run_name=run_name),
+            )
         ((key, suite_result),) = result.run_results.items()
         if self.docs is not None:
             self.docs.publish_later(key, suite_result, self._suites[feed])
