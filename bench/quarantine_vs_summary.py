@@ -158,7 +158,7 @@ def main() -> None:
         )
 
         def run_checkpoint(result_format: Any) -> Any:
-            name = f"bench_{len(file_context.checkpoints.all())}"
+            name = f"bench_{len(list(file_context.checkpoints.all()))}"
             checkpoint = file_context.checkpoints.add(
                 gx.Checkpoint(
                     name=name,

@@ -6,7 +6,7 @@ region scopes. Building the app opens no connection (the warehouse is reached pe
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
@@ -17,11 +17,12 @@ URL_PREFIX = "/timpora"
 
 class TimporaReviewPlugin(AirflowPlugin):
     name = "timpora_review"
-    fastapi_apps: ClassVar[list[dict[str, Any]]] = [
+    # Plain class attributes, as AirflowPlugin declares them (a ClassVar would not override them).
+    fastapi_apps: list[Any] = [  # noqa: RUF012
         {"app": create_app(), "url_prefix": URL_PREFIX, "name": "TIMPORA review queue"}
     ]
     # Relative href: Airflow may itself be served under a path.
-    external_views: ClassVar[list[dict[str, Any]]] = [
+    external_views: list[Any] = [  # noqa: RUF012
         {
             "name": "TIMPORA review queue",
             "href": "timpora/",

@@ -223,6 +223,7 @@ def test_warehouse_sessions_run_without_jit(warehouse: str, monkeypatch: pytest.
             assert conn.execute(sa.text("SHOW jit")).scalar_one() == "off"
         with transaction(engine) as conn:
             assert conn.execute(sa.text("SHOW jit")).scalar_one() == "off"
+        assert isinstance(engine.pool, sa.pool.QueuePool)
         assert engine.pool.checkedin() >= 1  # the same session came back from the pool
     finally:
         dispose_engines()

@@ -130,9 +130,9 @@ def test_ingest_emits_and_reconcile_consumes_the_warehouse_asset() -> None:
     dags = _dagbag().dags
     for feed, asset in LANDING_ASSETS.items():
         dag = dags[f"ingest_{feed.value}"]
-        assert [a.uri for a in dag.schedule] == [asset.uri]  # type: ignore[union-attr]
+        assert [a.uri for a in dag.schedule] == [asset.uri]
         assert [o.uri for o in dag.get_task("ingest_file").outlets] == [WAREHOUSE_ASSET.uri]
-    assert [a.uri for a in dags["reconcile"].schedule] == [WAREHOUSE_ASSET.uri]  # type: ignore[union-attr]
+    assert [a.uri for a in dags["reconcile"].schedule] == [WAREHOUSE_ASSET.uri]
     for feed, asset in LANDING_ASSETS.items():
         assert [o.uri for o in dags["sweep_landing"].get_task(f"sweep_{feed.value}").outlets] == [asset.uri]
 

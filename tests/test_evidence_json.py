@@ -49,7 +49,9 @@ def _evidence(length: int) -> dict[str, Any]:
         "a.b": pd.Series(rng.choice(np.array(["Ölaf", "ZHANG 伟", None, 'q"uote\\'], dtype=object), length)),
         "stay": {
             "when": pd.Series(
-                pd.to_datetime(rng.choice(["2024-10-03", None, "2024-01-01 10:00"], length), format="mixed")
+                pd.to_datetime(
+                    rng.choice(np.array(["2024-10-03", None, "2024-01-01 10:00"], dtype=object), length), format="mixed"
+                )
             ),
             "ratio": pd.Series(rng.choice([1.5, np.nan, 0.1 + 0.2], length)),
             "late": pd.Series(rng.choice([True, False], length)),

@@ -127,7 +127,9 @@ def test_local_times_convert_by_the_lodging_province(warehouse: str, landing: Pa
     )
     ingest_key(write(landing, "hotel_guest/2024/10/03/LDG-917101_a.csv", hotel_text([papua])))
     with warehouse_engine(get_settings()).connect() as conn:
-        times = dict(conn.execute(sa.text("SELECT lodging_region_code, check_in_utc FROM guest_stay")).fetchall())
+        times: dict[str, Any] = dict(
+            conn.execute(sa.text("SELECT lodging_region_code, check_in_utc FROM guest_stay")).fetchall()
+        )
     assert str(times["51.71"]).startswith("2024-10-02 05:00")
     assert str(times["91.71"]).startswith("2024-10-02 04:00")
 

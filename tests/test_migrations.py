@@ -78,7 +78,7 @@ def test_upgrade_from_the_first_version_keeps_the_data(empty_warehouse: sa.Engin
         if conn.dialect.name == "postgresql":
             # Migration 0010: what a crash may lose is only what a retry rebuilds; the marks,
             # the history and the current tables stay logged.
-            persistence = dict(
+            persistence: dict[str, str] = dict(
                 conn.execute(sa.text("SELECT relname, relpersistence FROM pg_class WHERE relkind = 'r'")).all()
             )
             staging = ("stg_visa", "stg_stay_permit", "stg_hotel_guest_event", "merge_touched_report")

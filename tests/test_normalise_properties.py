@@ -60,6 +60,7 @@ def test_passport_key_folds_o_0_and_i_1(number: str) -> None:
 )
 def test_every_country_spelling_normalises_to_its_code(alpha3: str, form: str, case, pad: str) -> None:  # type: ignore[no-untyped-def]
     country = pycountry.countries.get(alpha_3=alpha3)
+    assert country is not None
     value = {"code": alpha3, "alpha2": country.alpha_2, "name": country.name}[form]
     expected = "USA" if (form == "alpha2" and value == "AS") else alpha3  # AS: "Amerika Serikat" on desks
     assert one(nz.normalise_nationality, pad + case(value) + pad) == expected

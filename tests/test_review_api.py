@@ -136,7 +136,7 @@ def test_every_route_has_a_case(review_app: Any) -> None:
 def test_every_route_by_role_and_region(review_app: Any) -> None:
     sessions = {username: Session(review_app, username) for username in ("reviewer", "supervisor", "analyst", "admin")}
     anonymous = TestClient(review_app, follow_redirects=False)
-    failures = []
+    failures: list[tuple[Any, ...]] = []
     for name, route in ROUTES.items():
         allowed = ACCESS[name]
         if allowed is PUBLIC:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -58,7 +59,9 @@ def test_concurrent_claims_leave_each_flag_with_one_holder(warehouse: str) -> No
     assert holders == Counter({flag_id: 1 for flag_id in flags})
     assert all(refusals[flag_id] == REVIEWERS - 1 for flag_id in flags)
     with warehouse_engine(get_settings()).connect() as conn:
-        stored = dict(conn.execute(sa.text("SELECT flag_id, assignee FROM flag WHERE flag_id LIKE 'FC%'")).all())
+        stored: dict[str, Any] = dict(
+            conn.execute(sa.text("SELECT flag_id, assignee FROM flag WHERE flag_id LIKE 'FC%'")).all()
+        )
         claims = conn.execute(
             sa.text("SELECT flag_id, COUNT(*) FROM flag_event WHERE kind = 'CLAIMED' GROUP BY flag_id")
         ).all()

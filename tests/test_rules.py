@@ -776,7 +776,9 @@ def test_rerun_is_a_no_op_and_a_late_extension_clears_the_overstay(warehouse: st
     assert summary.cleared == 1
 
     with warehouse_engine(get_settings()).connect() as conn:
-        statuses = dict(conn.execute(sa.text("SELECT rule_code || ':' || passport_number, status FROM flag")).all())
+        statuses: dict[str, str] = dict(
+            conn.execute(sa.text("SELECT rule_code || ':' || passport_number, status FROM flag")).all()
+        )
         note = conn.execute(
             sa.text("SELECT clear_note FROM flag WHERE rule_code = 'OVERSTAY' AND passport_number = 'O00000001'")
         ).scalar_one()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,7 @@ def test_folder_trigger_catches_up_then_watches(warehouse: str, landing: Path, t
     async def scenario() -> list[Any]:
         trigger = LandingFolderTrigger(str(landing), "visa")
         stream = trigger.run()
+        assert isinstance(stream, AsyncGenerator)  # so that it can be closed
         first = await asyncio.wait_for(anext(stream), 20)
         later = "visa/2024/10/04/evisa_2.jsonl"
         target = landing / later
