@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -243,8 +244,6 @@ def test_threads_sharing_one_validator_each_get_their_own_batchs_verdicts() -> N
     threads running checkpoints on the same context read each other's batches (GX raised
     "Unalignable boolean Series" when two lodging files were merged at once). The
     process-wide validator must give every thread the verdicts of its own batch."""
-    import threading
-
     parameters = validation_parameters(parse_landing_key("hotel_guest/2024/10/03/LDG-167101_x.csv"))
     messy = _sample_frame(Feed.HOTEL_GUEST, MESSY[Feed.HOTEL_GUEST])
     clean = _sample_frame(Feed.HOTEL_GUEST, [guest_line(i) for i in range(100, 400)])
