@@ -118,6 +118,10 @@ def _reconcile_claimed(
         log.info("nothing loaded yet: no reconcile")
         return summary
     summary.scope_size = scope.size
+    # The rows these stages work through are the people in scope (every enabled rule and
+    # the star refresh examine each of them); the nights count their own (_build_nights).
+    metrics.count("rules", scope.size)
+    metrics.count("analyst star refresh (people)", scope.size)
     if engine.dialect.name == "postgresql":
         _run_in_parallel(engine, settings, config, run_id, scope.as_of, summary)
     else:
@@ -128,7 +132,7 @@ def _reconcile_claimed(
             context = RuleContext(as_of=scope.as_of, config=config, run_id=run_id)
             _judge(conn, summary, context, settings.rule_page_rows, {})
             _refresh_star_people(conn, config)
-            _refresh_star_guest_nights(conn, config)
+            _refresh_star_guest_nights(conn, config, summary.nights)
             _finish(conn, summary, run_id, scope.as_of)
     return summary
 
@@ -168,7 +172,7 @@ def _run_in_parallel(
             _count_links(summary, _link(conn, settings, config))
         summary.nights = nights.result()
         guest_nights = side.submit(
-            _in_transaction, engine, work_mem, lambda conn: _refresh_star_guest_nights(conn, config)
+            _in_transaction, engine, work_mem, lambda conn: _refresh_star_guest_nights(conn, config, summary.nights)
         )
         with transaction(engine, work_mem) as conn:
             _judge(conn, summary, context, settings.rule_page_rows, judged_beside.result())
@@ -189,11 +193,13 @@ def _build_nights(conn: Connection, as_of: date) -> int:
     with metrics.stage("guest nights"):
         run_sql(conn, "reconcile/build_nights", {"nights_until": as_of + timedelta(days=1)})
         run_sql(conn, "reconcile/analyze_nights")
-    return int(
+    nights = int(
         conn.execute(
             sa.text("SELECT COUNT(*) FROM guest_night WHERE passport_key IN (SELECT person_key FROM reconcile_scope)")
         ).scalar_one()
     )
+    metrics.count("guest nights", nights)
+    return nights
 
 
 def _link(conn: Connection, settings: Settings, config: RulesConfig) -> LinkCounts:
@@ -250,8 +256,8 @@ def _refresh_star_people(conn: Connection, config: RulesConfig) -> None:
         star.refresh_people(conn, config)
 
 
-def _refresh_star_guest_nights(conn: Connection, config: RulesConfig) -> None:
-    with metrics.stage("analyst star refresh (guest nights)"):
+def _refresh_star_guest_nights(conn: Connection, config: RulesConfig, nights: int) -> None:
+    with metrics.stage("analyst star refresh (guest nights)", nights):
         star.refresh_guest_nights(conn, config)
 
 
