@@ -41,7 +41,9 @@ DAY = date(2024, 10, 3)
 ADMIN_URL = os.environ.get("TIMPORA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PEAK = {"hotel_guest": 200_000, "visa": 40_000, "stay_permit": 30_000}
 DAY_KEYS = "day_keys.json"  # the landed day's object keys, written beside its landing folder
-HOTEL_FILES = 8  # regional aggregators' exports: few large files, as a national feed delivers them
+# Regional aggregators' exports by default: few large files. Lodgings also report on their
+# own (one file per lodging, FEEDS.md), which --hotel-files shows: each file has a fixed cost.
+HOTEL_FILES = 8
 
 
 def _environment(url: str, work: Path) -> None:
@@ -85,7 +87,7 @@ def build_year(url: str, work: Path, permits: int, visas: int) -> dict[str, Any]
     return {"permits": permits, "visas": visas, "seconds": round(seconds, 1)}
 
 
-def write_day(work: Path, scale: float) -> list[str]:
+def write_day(work: Path, scale: float, hotel_files: int = HOTEL_FILES) -> list[str]:
     """The day's files: visas, permits, and hotel exports of year people and new arrivals."""
     import numpy as np
     import pandas as pd
@@ -107,7 +109,7 @@ def write_day(work: Path, scale: float) -> list[str]:
     ]
     bulk.write_visas(landing / keys[0], arrivals.iloc[: int(PEAK["visa"] * scale)], DAY, seed=21)
     bulk.write_permits(landing / keys[1], arrivals.iloc[: int(PEAK["stay_permit"] * scale)], "KANIM-PLG", DAY, seed=22)
-    for index, part in enumerate(np.array_split(np.arange(len(guests)), HOTEL_FILES)):
+    for index, part in enumerate(np.array_split(np.arange(len(guests)), hotel_files)):
         region = ("16.71", "16.72", "31.74", "51.71")[index % 4]
         lodging = f"LDG-{region.replace('.', '')}{index + 1:02d}"
         key = f"hotel_guest/{DAY:%Y/%m/%d}/{lodging}_{DAY:%Y%m%d}T1200.csv"
@@ -475,6 +477,13 @@ def main() -> None:
         help="files ingested at once, as the ingest DAGs' mapped tasks run them (default 2, one per core; "
         "1 ingests one file after another)",
     )
+    parser.add_argument(
+        "--hotel-files",
+        type=int,
+        default=HOTEL_FILES,
+        help=f"lodging files the day's hotel-guest events come in (default {HOTEL_FILES}, regional "
+        "aggregators' exports; a few thousand is one file per lodging)",
+    )
     parser.add_argument("--run-day", nargs=3, metavar=("URL", "WORK", "SCALE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_day:
@@ -482,7 +491,7 @@ def main() -> None:
         print(json.dumps(run_day(url, Path(work), float(scale), args.workers)))
         return
 
-    results: dict[str, Any] = {"workload": PEAK, "base": {}, "runs": {}}
+    results: dict[str, Any] = {"workload": PEAK | {"hotel_files": args.hotel_files}, "base": {}, "runs": {}}
     for dialect in args.dialects.split(","):
         base, base_url, base_db, cached = _year(dialect, args)
         try:
@@ -517,7 +526,7 @@ def main() -> None:
             for scale in (float(s) for s in args.scales.split(",")):
                 url, work, name = _copy_database(base_url, dialect, base, scale)
                 try:
-                    (work / DAY_KEYS).write_text(json.dumps(write_day(work, scale)))
+                    (work / DAY_KEYS).write_text(json.dumps(write_day(work, scale, args.hotel_files)))
                     done = subprocess.run(
                         [
                             sys.executable,

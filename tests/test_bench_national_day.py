@@ -19,6 +19,7 @@ from tests.conftest import PG_ADMIN_URL
 from tests.services import REPO
 
 SCALES = (0.005, 0.01)
+HOTEL_FILES = 12  # not the default 8: the knob reaches the day's files
 PEAK = {"hotel_guest": 200_000, "visa": 40_000, "stay_permit": 30_000}
 # Every stage the issue names (parse and normalise, validate and quarantine, merge, link
 # and rules, flag upsert), with the harness's finer split of the merge and the reconcile.
@@ -48,6 +49,8 @@ def test_the_harness_prints_each_stage_the_baselines_and_the_cost_growth_on_both
             "3000",
             "--scales",
             ",".join(str(s) for s in SCALES),
+            "--hotel-files",
+            str(HOTEL_FILES),
             "--json",
             str(report),
         ],
@@ -60,6 +63,7 @@ def test_the_harness_prints_each_stage_the_baselines_and_the_cost_growth_on_both
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = json.loads(report.read_text())
+    assert results["workload"]["hotel_files"] == HOTEL_FILES
 
     for dialect in ("postgresql", "sqlite"):
         assert results["base"][dialect]["permits"] == 3000
@@ -67,6 +71,11 @@ def test_the_harness_prints_each_stage_the_baselines_and_the_cost_growth_on_both
         assert [run["scale"] for run in runs] == list(SCALES)
         for run in runs:
             assert run["rows"] == {feed: int(rows * run["scale"]) for feed, rows in PEAK.items()}
+            # Two workers, each file once: the visas, the permits and the lodging files.
+            assert sorted(f["key"].split("/", 1)[0] for f in run["files"]) == sorted(
+                ["stay_permit", "visa"] + ["hotel_guest"] * HOTEL_FILES
+            )
+            assert len({f["worker"] for f in run["files"]}) == 2
             for name in STAGES:
                 figures = run["stages"][name]
                 assert figures["seconds"] > 0, (dialect, name)
