@@ -18,13 +18,16 @@ DAG_FILES = sorted(p for p in DAGS_DIR.glob("*.py"))
 EXPECTED_STRUCTURE = {
     "ingest_hotel_guest": {
         "schedule": "asset",
-        "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_file"],
+        "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_file", "publish_data_docs_index"],
     },
     "ingest_stay_permit": {
         "schedule": "asset",
-        "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_file"],
+        "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_file", "publish_data_docs_index"],
     },
-    "ingest_visa": {"schedule": "asset", "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_file"]},
+    "ingest_visa": {
+        "schedule": "asset",
+        "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_file", "publish_data_docs_index"],
+    },
     "reconcile": {"schedule": "asset", "tasks": ["reconcile_warehouse", "report_open_flags"]},
     "sweep_landing": {
         "schedule": "DeltaTriggerTimetable",

@@ -210,9 +210,41 @@ def test_data_docs_are_built_after_validation(tmp_path: Path) -> None:
     validator.validate(Feed.STAY_PERMIT, frames[0].frame, validation_parameters(parse_landing_key(key)), "docs-run")
     validator.flush_docs()  # published in the background, as the ingest's merge runs
     index = validator.data_docs_index
-    assert index.is_file()
     pages = list(index.parent.rglob("*.html"))
-    assert any("docs-run" in page.read_text(errors="ignore") for page in pages)
+    assert any("docs-run" in page.read_text(errors="ignore") for page in pages)  # the result's page
+    validator.publish_docs_index()  # once per batch of files
+    assert index.is_file()
+    assert "docs-run" in index.read_text(errors="ignore")
+
+
+def test_the_data_docs_index_is_built_once_per_batch_over_the_newest_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX builds the index by reading every result it lists: rebuilt after each file over
+    every result ever kept, a day of small lodging files made each file slower than the
+    last (0.29 s to publish the first, 0.76 s the 150th). Each file now renders its own
+    page; the index is rebuilt once per batch, over the newest results only."""
+    monkeypatch.setattr(validation, "DOCS_INDEX_RESULTS", 2)
+    validator = validation.FeedValidator(tmp_path / "gx", EXPECTATIONS, build_data_docs=True)
+    key = "stay_permit/2024/10/03/KANIM-PLG_20241003_0800.csv"
+    frames = list(read_feed_file(Feed.STAY_PERMIT, SAMPLES / key, parse_landing_key(key), 100, FileReadState()))
+    parameters = validation_parameters(parse_landing_key(key))
+    for run in ("batch-one", "batch-two"):
+        validator.validate(Feed.STAY_PERMIT, frames[0].frame, parameters, run)
+    validator.publish_docs_index()
+    index = validator.data_docs_index
+    assert "batch-one" in index.read_text() and "batch-two" in index.read_text()
+
+    validator.validate(Feed.STAY_PERMIT, frames[0].frame, parameters, "batch-three")
+    validator.flush_docs()
+    pages = "".join(p.read_text(errors="ignore") for p in index.parent.rglob("*.html") if p != index)
+    assert "batch-three" in pages  # its page is there as soon as the file is done
+    assert "batch-three" not in index.read_text()  # the index waits for the batch's end
+
+    validator.publish_docs_index()
+    listed = index.read_text()
+    assert "batch-three" in listed and "batch-two" in listed
+    assert "batch-one" not in listed  # past the newest two
 
 
 def _validate_in_another_process(gx_dir: str, run_name: str) -> int:

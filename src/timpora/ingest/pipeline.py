@@ -145,9 +145,20 @@ def ingest_key(key: str, settings: Settings | None = None, store: LandingStore |
 
 
 def ingest_keys(keys: Iterable[str], settings: Settings | None = None) -> list[IngestResult]:
+    """Ingest landed objects one after another, then rebuild the Data Docs index once."""
     settings = settings or get_settings()
     store = landing_store(settings)
-    return [ingest_key(key, settings, store) for key in keys]
+    results = [ingest_key(key, settings, store) for key in keys]
+    publish_docs_index(settings)
+    return results
+
+
+def publish_docs_index(settings: Settings | None = None) -> None:
+    """Rebuild the Data Docs index over the newest validation results. Each file's own
+    result page is rendered as the file is ingested; the index, which GX builds by reading
+    every result it lists, once per batch of files (an ingest run's last step)."""
+    settings = settings or get_settings()
+    validator_for(settings.gx_dir, settings.expectations_dir).publish_docs_index()
 
 
 def ingest_pending(feed: Feed, settings: Settings | None = None) -> list[IngestResult]:
@@ -173,6 +184,8 @@ def ingest_pending(feed: Feed, settings: Settings | None = None) -> list[IngestR
                 results.append(process_entry(newer, path, settings))
                 continue
             results.append(process_entry(entry, path, settings))
+    if results:
+        publish_docs_index(settings)
     return results
 
 

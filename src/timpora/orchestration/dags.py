@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Param, TriggerRule, task
 
 from timpora.feeds.contracts import Feed
 from timpora.orchestration.assets import LANDING_ASSETS, WAREHOUSE_ASSET, Owner, Tag
@@ -75,7 +75,19 @@ def build_ingest_dag(feed: Feed, doc_md: str | None) -> DAG:
 
             return check_conservation(results)
 
-        check_row_conservation(ingest_file.expand(key=collect_landed_keys()))  # type: ignore[arg-type]
+        # The index of the GX Data Docs, once per run: each file's task renders its own
+        # result's page, and the index is built by reading the results it lists. Also after
+        # a failed file, whose result is in the docs too.
+        @task(trigger_rule=TriggerRule.ALL_DONE)
+        def publish_data_docs_index() -> None:
+            """Rebuild the Data Docs index over the newest validation results."""
+            from timpora.orchestration.tasks import publish_docs_index
+
+            publish_docs_index()
+
+        ingested = ingest_file.expand(key=collect_landed_keys())
+        check_row_conservation(ingested)  # type: ignore[arg-type]
+        ingested >> publish_data_docs_index()
     return dag
 
 

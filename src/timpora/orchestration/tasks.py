@@ -123,6 +123,13 @@ def ingest_one(key: str) -> dict[str, Any]:
     return result.as_dict()
 
 
+def publish_docs_index() -> None:
+    """Rebuild the GX Data Docs index over the newest validation results (an ingest run's last step)."""
+    from timpora.ingest.pipeline import publish_docs_index as publish
+
+    publish()
+
+
 def check_conservation(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """Re-read each processed file's ledger entry: rows read must equal loaded + quarantined
     + exact duplicates. A mismatch fails the task loudly."""

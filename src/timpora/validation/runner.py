@@ -31,6 +31,10 @@ from timpora.validation.row_masks import UnsupportedExpectation, resolve_paramet
 log = logging.getLogger(__name__)
 
 DATASOURCE = "timpora_feeds"
+# The Data Docs index lists this many of the newest validation results. GX reads every
+# result it lists to build the index (a few ms each): listing them all, with one result
+# per validated batch kept forever, made each build slower than the last.
+DOCS_INDEX_RESULTS = 500
 # What GX reports per expectation: success, unexpected_count and a sample of unexpected
 # values (shown in the Data Docs). SUMMARY adds a sample of unexpected row indices, and to
 # find them GX copies the batch's rows once per failing expectation; the row masks name
@@ -208,9 +212,16 @@ class FeedValidator:
         return self._row_verdicts(feed, data, suite_result, parameters, run_name)
 
     def flush_docs(self) -> None:
-        """Wait until every result validated so far is in the Data Docs (raises what publishing raised)."""
+        """Wait until every result validated so far has its Data Docs page (raises what publishing raised)."""
         if self.docs is not None:
             self.docs.flush()
+
+    def publish_docs_index(self) -> None:
+        """Rebuild the Data Docs index over the newest results, once per batch of files
+        (see :meth:`DataDocsPublisher.publish_index`)."""
+        if self.docs is not None:
+            self.docs.flush()
+            self.docs.publish_index()
 
     def _row_verdicts(
         self, feed: Feed, data: pd.DataFrame, suite_result: Any, parameters: Mapping[str, Any], run_name: str
@@ -272,21 +283,57 @@ class DataDocsPublisher:
     def index_of(gx_dir: Path) -> Path:
         return gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
+    def _file_context(self) -> Any:
+        """The shared GX file context (opened once, on the publishing thread), its Data Docs
+        index limited to the newest :data:`DOCS_INDEX_RESULTS` results."""
+        if self._context is None:
+            import great_expectations as gx
+
+            context = gx.get_context(mode="file", project_root_dir=str(self.gx_dir))
+            # In this process's context only (the setter takes a copy; nothing is saved).
+            sites = context.variables.data_docs_sites or {}
+            for site in sites.values():
+                site.setdefault("site_index_builder", {"class_name": "DefaultSiteIndexBuilder"})
+                site["site_index_builder"]["validation_results_limit"] = DOCS_INDEX_RESULTS
+            context.variables.data_docs_sites = sites
+            self._context = context
+        return self._context
+
     def publish(self, key: Any, suite_result: Any, suite_json: dict[str, Any]) -> None:
+        """Store one result and render its page. Not the index: GX rebuilds it from every
+        result it lists, so it is rebuilt once per batch of files (:meth:`publish_index`)."""
         import great_expectations as gx
 
         self.gx_dir.mkdir(parents=True, exist_ok=True)
         with (self.gx_dir / ".publish.lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                if self._context is None:
-                    self._context = gx.get_context(mode="file", project_root_dir=str(self.gx_dir))
+                context = self._file_context()
                 fingerprint = json.dumps(suite_json, sort_keys=True)
                 if self._synced.get(suite_json["name"]) != fingerprint:
-                    self._context.suites.add_or_update(gx.ExpectationSuite(**suite_json))
+                    context.suites.add_or_update(gx.ExpectationSuite(**suite_json))
                     self._synced[suite_json["name"]] = fingerprint
-                self._context.validation_results_store.set(key, suite_result)
-                self._context.build_data_docs(resource_identifiers=[key])
+                context.validation_results_store.set(key, suite_result)
+                context.build_data_docs(resource_identifiers=[key], build_index=False)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def publish_index(self) -> None:
+        """Rebuild the Data Docs index (and the suites' pages), on the publishing thread."""
+        self._executor.submit(self._build_index).result()
+
+    def _build_index(self) -> None:
+        from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+        self.gx_dir.mkdir(parents=True, exist_ok=True)
+        with (self.gx_dir / ".publish.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                context = self._file_context()
+                # Naming the suites renders their pages and no result's: no list at all would
+                # render every result's page again.
+                suites = [ExpectationSuiteIdentifier(name=suite.name) for suite in context.suites.all()]
+                context.build_data_docs(resource_identifiers=suites or [ExpectationSuiteIdentifier(name="-")])
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
