@@ -81,6 +81,8 @@ def test_the_harness_prints_each_stage_the_baselines_and_the_cost_growth_on_both
                 assert figures["seconds"] > 0, (dialect, name)
                 assert figures["rows"] > 0, (dialect, name)  # so rows/s means something
             assert run["stages"]["guest nights"]["rows"] == run["reconcile"]["nights"] > 0
+            # The Data Docs index is rebuilt once, after the day's files (the ingest DAGs' last task).
+            assert run["stages"]["data docs index"]["seconds"] > 0
             assert run["total_seconds"] > run["ingest_seconds"] > 0
             assert run["peak_rss_mb"] > 0
             baselines = run["baselines"]

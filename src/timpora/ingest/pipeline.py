@@ -158,7 +158,8 @@ def publish_docs_index(settings: Settings | None = None) -> None:
     result page is rendered as the file is ingested; the index, which GX builds by reading
     every result it lists, once per batch of files (an ingest run's last step)."""
     settings = settings or get_settings()
-    validator_for(settings.gx_dir, settings.expectations_dir).publish_docs_index()
+    with metrics.stage("data docs index"):
+        validator_for(settings.gx_dir, settings.expectations_dir).publish_docs_index()
 
 
 def ingest_pending(feed: Feed, settings: Settings | None = None) -> list[IngestResult]:
