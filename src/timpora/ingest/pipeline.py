@@ -149,7 +149,8 @@ def ingest_keys(keys: Iterable[str], settings: Settings | None = None) -> list[I
     settings = settings or get_settings()
     store = landing_store(settings)
     results = [ingest_key(key, settings, store) for key in keys]
-    publish_docs_index(settings)
+    if results:
+        publish_docs_index(settings)
     return results
 
 

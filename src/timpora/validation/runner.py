@@ -331,9 +331,10 @@ class DataDocsPublisher:
             try:
                 context = self._file_context()
                 # Naming the suites renders their pages and no result's: no list at all would
-                # render every result's page again.
+                # render every result's page again. No suite yet means no result either.
                 suites = [ExpectationSuiteIdentifier(name=suite.name) for suite in context.suites.all()]
-                context.build_data_docs(resource_identifiers=suites or [ExpectationSuiteIdentifier(name="-")])
+                if suites:
+                    context.build_data_docs(resource_identifiers=suites)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
