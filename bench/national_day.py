@@ -415,9 +415,20 @@ def _print_run(dialect: str, run: dict[str, Any]) -> None:
     day_rows = sum(run["rows"].values())
     print(f"\n{dialect}, x{run['scale']}: {run['rows']}  ({day_rows:,} rows)")
     print(f"  {'stage':<38}{'rows':>10}{'seconds':>10}{'rows/s':>11}")
-    for name, figures in run["stages"].items():
+    from timpora.ingest.pipeline import MERGE_PARTS, merge_stage
+
+    stages = run["stages"]
+    parts = {merge_stage(part): part for part in MERGE_PARTS}
+    for name, figures in stages.items():
+        if name in parts:
+            continue
         rate = figures["rows"] / figures["seconds"] if figures["seconds"] and figures["rows"] else 0
         print(f"  {name:<38}{int(figures['rows']):>10}{figures['seconds']:>10.1f}{rate:>11,.0f}")
+        if name == "merge":
+            # Its parts (their seconds are in the merge's): where a merge's time goes.
+            for stage, part in parts.items():
+                if stage in stages:
+                    print(f"    {part:<36}{'':>10}{stages[stage]['seconds']:>10.1f}")
     workers = run.get("workers", 1)
     peak = f"peak RSS {run['peak_rss_mb']:,} MB"
     if workers > 1:
@@ -446,6 +457,7 @@ def _print_run(dialect: str, run: dict[str, Any]) -> None:
     )
     merge_seconds = sum(run["stages"].get(s, {}).get("seconds", 0) for s in ("stage rows", "merge"))
     merge_rate = day_rows / max(merge_seconds, 1e-9)
+    stored_seconds = sum(stages.get(s, {}).get("seconds", 0) for s in ("stage rows", merge_stage("history")))
     baseline = run["baselines"]
     to_sql_rate = baseline["hotel_rows"] / max(baseline["to_sql_hotel_seconds"], 1e-9)
     validate = run["stages"].get("validate and quarantine", {})
@@ -456,6 +468,12 @@ def _print_run(dialect: str, run: dict[str, Any]) -> None:
         f"= x{merge_rate / to_sql_rate:.1f};  GX SUMMARY {summary_rate:,.0f} rows/s -> our validate+quarantine "
         f"{validate_rate:,.0f} rows/s = x{validate_rate / summary_rate:.2f}"
     )
+    if stored_seconds:
+        stored_rate = day_rows / stored_seconds
+        print(
+            f"  of which storing the rows (staging, then into the history tables): {stored_rate:,.0f} rows/s "
+            f"= x{stored_rate / to_sql_rate:.1f} pandas to_sql; the rest is the current state and the marks"
+        )
     if baseline.get("copy_floor_hotel_seconds"):
         floor_rate = baseline["hotel_rows"] / max(baseline["copy_floor_hotel_seconds"], 1e-9)
         print(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tests.conftest import PG_ADMIN_URL
 from tests.services import REPO
+from timpora.ingest.pipeline import MERGE_PARTS, merge_stage
 
 SCALES = (0.005, 0.01)
 HOTEL_FILES = 12  # not the default 8: the knob reaches the day's files
@@ -80,6 +81,10 @@ def test_the_harness_prints_each_stage_the_baselines_and_the_cost_growth_on_both
                 figures = run["stages"][name]
                 assert figures["seconds"] > 0, (dialect, name)
                 assert figures["rows"] > 0, (dialect, name)  # so rows/s means something
+            # The merge's parts are timed inside it: together they are nearly all of it.
+            parts = [run["stages"][merge_stage(part)]["seconds"] for part in MERGE_PARTS]
+            assert all(seconds > 0 for seconds in parts), (dialect, parts)
+            assert sum(parts) <= run["stages"]["merge"]["seconds"]
             assert run["stages"]["guest nights"]["rows"] == run["reconcile"]["nights"] > 0
             # The Data Docs index is rebuilt once, after the day's files (the ingest DAGs' last task).
             assert run["stages"]["data docs index"]["seconds"] > 0
@@ -107,6 +112,9 @@ def test_the_harness_prints_each_stage_the_baselines_and_the_cost_growth_on_both
     assert printed.count("baselines: pandas to_sql") == 2 * len(SCALES)
     assert printed.count("floor with the warehouse's indexes") == len(SCALES)  # PostgreSQL only
     assert printed.count("total (ingest + reconcile)") == 2 * len(SCALES)
+    assert printed.count("of which storing the rows") == 2 * len(SCALES)
+    for part in MERGE_PARTS:
+        assert printed.count(f"\n    {part} ") == 2 * len(SCALES), part
     # Nothing of the runs is left on the server: the year and each run's copy are dropped.
     assert _bench_databases() <= before, _bench_databases() - before
 

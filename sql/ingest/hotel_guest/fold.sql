@@ -1,28 +1,5 @@
--- Merge one staged lodging file, last step (after merge.sql and analyze_touched.sql):
--- everyone the touched stays named is marked for the next reconcile, and every touched
--- stay is folded again from all of its events.
-
--- Everyone these stays named, before this file (the stay as it stands) and in it, is
--- re-examined by the next reconcile: a correction moves a stay from one passport to another.
-INSERT INTO reconcile_dirty (person_key, marked_by, documents_changed)
-SELECT people.person_key, CAST(:ledger_id AS VARCHAR(32)), 0
-FROM (
-    SELECT s.passport_key AS person_key
-    FROM stg_hotel_guest_event AS s
-    WHERE s.ledger_id = :ledger_id
-    UNION
-    SELECT g.passport_key
-    FROM guest_stay AS g
-    INNER JOIN merge_touched_report AS t ON t.report_id = g.report_id AND t.ledger_id = :ledger_id
-) AS people
-WHERE people.person_key IS NOT NULL
--- In key order, as every writer of marks: two ingests marking the same people in opposite
--- orders would deadlock.
-ORDER BY people.person_key
--- Renewing a mark locks its row: a reconcile claiming the marks right now leaves it for
--- the next run, which sees this file's rows. A mark that says a permit or visa changed
--- keeps saying so.
-ON CONFLICT (person_key) DO UPDATE SET marked_by = excluded.marked_by;
+-- Merge one staged lodging file, last step: every touched stay is folded again from all
+-- of its events.
 
 -- Fold: events may arrive out of order or twice, so each touched stay is rebuilt from its
 -- whole event history, ordered by report time rather than by arrival, in one window pass:

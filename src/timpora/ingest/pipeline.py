@@ -41,12 +41,28 @@ from timpora.warehouse.locks import exclusive
 log = logging.getLogger(__name__)
 
 STAGING_TABLE = {Feed.VISA: "stg_visa", Feed.STAY_PERMIT: "stg_stay_permit", Feed.HOTEL_GUEST: "stg_hotel_guest_event"}
-# The SQL files of each feed's merge, run in order in the merge's one transaction.
-MERGE_STEPS = {
-    Feed.VISA: ("merge",),
-    Feed.STAY_PERMIT: ("merge",),
-    Feed.HOTEL_GUEST: ("merge", "analyze_touched", "fold"),
+# The SQL files of each feed's merge, run in order in the merge's one transaction, and
+# the part of the merge each is timed as (``merge: <part>`` in the stage figures): the
+# rows stored in the history, the current state (visa, permit, folded stay) recomputed
+# from it, and the people marked for the next reconcile.
+MERGE_STEPS: dict[Feed, tuple[tuple[str, str], ...]] = {
+    Feed.VISA: (("history", "history"), ("current", "current state"), ("marks", "reconcile marks")),
+    Feed.STAY_PERMIT: (("history", "history"), ("current", "current state"), ("marks", "reconcile marks")),
+    Feed.HOTEL_GUEST: (
+        ("history", "history"),
+        ("analyze_touched", "current state"),
+        ("marks", "reconcile marks"),
+        ("fold", "current state"),
+    ),
 }
+MERGE_PARTS = ("history", "current state", "reconcile marks")
+
+
+def merge_stage(part: str) -> str:
+    """The stage figure a part of the merge is timed as."""
+    return f"merge: {part}"
+
+
 HISTORY_TABLE = {
     Feed.VISA: "visa_history",
     Feed.STAY_PERMIT: "stay_permit_history",
@@ -247,8 +263,9 @@ def _process(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult
     note = None
     with transaction(engine, settings.pg_work_mem) as conn:
         with metrics.stage("merge", rows_read):
-            for step in MERGE_STEPS[feed]:
-                run_sql(conn, f"ingest/{feed.value}/{step}", {"ledger_id": entry.ledger_id})
+            for step, part in MERGE_STEPS[feed]:
+                with metrics.stage(merge_stage(part)):
+                    run_sql(conn, f"ingest/{feed.value}/{step}", {"ledger_id": entry.ledger_id})
         staged, loaded = query_sql(conn, f"ingest/{feed.value}/counts", {"ledger_id": entry.ledger_id})[0]
         quarantined_rows = query_sql(conn, "ingest/quarantined_rows", {"ledger_id": entry.ledger_id})[0][0]
         duplicates = int(staged) - int(loaded)

@@ -1,19 +1,4 @@
--- Merge one staged visa file. Each distinct row not seen before joins the history; an
--- exact duplicate (same normalised content, in this file or an earlier one) hits the
--- unique row hash and is skipped, the copy stored first being kept.
-INSERT INTO visa_history (
-    ledger_id, line_no, row_hash, arrival_key, visa_number, record_version, visa_index, status,
-    passport_number, passport_key, passport_country, nationality, surname, given_names,
-    date_of_birth, sex, purpose, sponsor_name, sponsor_type, issued_at, valid_until, max_stay_days
-)
-SELECT
-    ledger_id, line_no, row_hash, arrival_key, visa_number, record_version, visa_index, status,
-    passport_number, passport_key, passport_country, nationality, surname, given_names,
-    date_of_birth, sex, purpose, sponsor_name, sponsor_type, issued_at, valid_until, max_stay_days
-FROM stg_visa
-WHERE ledger_id = :ledger_id
-ON CONFLICT (row_hash) DO NOTHING;
-
+-- Merge one staged visa file, second step (after history.sql).
 -- The current visa is the highest record_version; among equal versions the one that
 -- landed first. Recomputed from the whole history of the visas this file touched, so the
 -- outcome does not depend on the order in which files are processed.
@@ -58,13 +43,3 @@ ON CONFLICT (visa_number) DO UPDATE SET
     line_no = excluded.line_no,
     row_hash = excluded.row_hash
 WHERE visa.row_hash <> excluded.row_hash;
-
--- Everyone any version of these visas names is re-examined by the next reconcile.
-INSERT INTO reconcile_dirty (person_key, marked_by, documents_changed)
-SELECT DISTINCT h.passport_key, CAST(:ledger_id AS VARCHAR(32)), 1
-FROM visa_history AS h
-WHERE h.visa_number IN (SELECT s.visa_number FROM stg_visa AS s WHERE s.ledger_id = :ledger_id)
-ORDER BY h.passport_key  -- in key order, as every writer of marks (no deadlock between ingests)
--- Renewing a mark locks its row: a reconcile claiming the marks right now leaves it for
--- the next run, which sees this file's rows.
-ON CONFLICT (person_key) DO UPDATE SET marked_by = excluded.marked_by, documents_changed = 1;

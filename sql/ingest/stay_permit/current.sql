@@ -1,21 +1,4 @@
--- Merge one staged permit file. Each distinct row not seen before joins the history; an
--- exact duplicate (same normalised content, in this file or an earlier one) hits the
--- unique row hash and is skipped, the copy stored first being kept.
-INSERT INTO stay_permit_history (
-    ledger_id, line_no, row_hash, arrival_key, permit_number, record_version, permit_type, status,
-    visa_number, passport_number, passport_key, nationality, surname, given_names, date_of_birth,
-    sex, activity, sponsor_name, sponsor_type, region_code, address, valid_from, valid_until,
-    office_code, updated_at
-)
-SELECT
-    ledger_id, line_no, row_hash, arrival_key, permit_number, record_version, permit_type, status,
-    visa_number, passport_number, passport_key, nationality, surname, given_names, date_of_birth,
-    sex, activity, sponsor_name, sponsor_type, region_code, address, valid_from, valid_until,
-    office_code, updated_at
-FROM stg_stay_permit
-WHERE ledger_id = :ledger_id
-ON CONFLICT (row_hash) DO NOTHING;
-
+-- Merge one staged permit file, second step (after history.sql).
 -- The current permit is the highest record_version (an extension or correction); among
 -- equal versions the one that landed first. Recomputed from the whole history of the
 -- permits this file touched, so the outcome does not depend on processing order.
@@ -67,15 +50,3 @@ ON CONFLICT (permit_number) DO UPDATE SET
     line_no = excluded.line_no,
     row_hash = excluded.row_hash
 WHERE stay_permit.row_hash <> excluded.row_hash;
-
--- Everyone any version of these permits names is re-examined by the next reconcile.
-INSERT INTO reconcile_dirty (person_key, marked_by, documents_changed)
-SELECT DISTINCT h.passport_key, CAST(:ledger_id AS VARCHAR(32)), 1
-FROM stay_permit_history AS h
-WHERE h.permit_number IN (
-    SELECT s.permit_number FROM stg_stay_permit AS s WHERE s.ledger_id = :ledger_id
-)
-ORDER BY h.passport_key  -- in key order, as every writer of marks (no deadlock between ingests)
--- Renewing a mark locks its row: a reconcile claiming the marks right now leaves it for
--- the next run, which sees this file's rows.
-ON CONFLICT (person_key) DO UPDATE SET marked_by = excluded.marked_by, documents_changed = 1;

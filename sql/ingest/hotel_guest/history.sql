@@ -1,6 +1,6 @@
 -- Merge one staged lodging file, first step: new events join the history (exact
 -- duplicates do not) and the stays the file touched are listed; then
--- analyze_touched.sql and fold.sql mark their people and fold them again.
+-- analyze_touched.sql, marks.sql and fold.sql mark their people and fold them again.
 
 -- An exact duplicate (same normalised content, in this file or an earlier one) hits the
 -- unique row hash and is skipped; the copy stored first is kept.

@@ -1,0 +1,15 @@
+-- Merge one staged visa file. Each distinct row not seen before joins the history; an
+-- exact duplicate (same normalised content, in this file or an earlier one) hits the
+-- unique row hash and is skipped, the copy stored first being kept.
+INSERT INTO visa_history (
+    ledger_id, line_no, row_hash, arrival_key, visa_number, record_version, visa_index, status,
+    passport_number, passport_key, passport_country, nationality, surname, given_names,
+    date_of_birth, sex, purpose, sponsor_name, sponsor_type, issued_at, valid_until, max_stay_days
+)
+SELECT
+    ledger_id, line_no, row_hash, arrival_key, visa_number, record_version, visa_index, status,
+    passport_number, passport_key, passport_country, nationality, surname, given_names,
+    date_of_birth, sex, purpose, sponsor_name, sponsor_type, issued_at, valid_until, max_stay_days
+FROM stg_visa
+WHERE ledger_id = :ledger_id
+ON CONFLICT (row_hash) DO NOTHING;
