@@ -41,21 +41,19 @@ from timpora.warehouse.locks import exclusive
 log = logging.getLogger(__name__)
 
 STAGING_TABLE = {Feed.VISA: "stg_visa", Feed.STAY_PERMIT: "stg_stay_permit", Feed.HOTEL_GUEST: "stg_hotel_guest_event"}
-# The SQL files of each feed's merge, run in order in the merge's one transaction, and
-# the part of the merge each is timed as (``merge: <part>`` in the stage figures): the
-# rows stored in the history, the current state (visa, permit, folded stay) recomputed
-# from it, and the people marked for the next reconcile.
-MERGE_STEPS: dict[Feed, tuple[tuple[str, str], ...]] = {
-    Feed.VISA: (("history", "history"), ("current", "current state"), ("marks", "reconcile marks")),
-    Feed.STAY_PERMIT: (("history", "history"), ("current", "current state"), ("marks", "reconcile marks")),
-    Feed.HOTEL_GUEST: (
-        ("history", "history"),
-        ("analyze_touched", "current state"),
-        ("marks", "reconcile marks"),
-        ("fold", "current state"),
-    ),
-}
+# The parts of a merge, each timed as ``merge: <part>`` in the stage figures: the rows
+# stored in the history, the current state (visa, permit, folded stay) recomputed from
+# it, and the people marked for the next reconcile.
 MERGE_PARTS = ("history", "current state", "reconcile marks")
+_HISTORY, _CURRENT, _MARKS = MERGE_PARTS
+# The SQL files of each feed's merge, run in order in the merge's one transaction, with
+# the part each belongs to.
+MERGE_STEPS: dict[Feed, tuple[tuple[str, str], ...]] = {
+    Feed.VISA: (("history", _HISTORY), ("current", _CURRENT), ("marks", _MARKS)),
+    Feed.STAY_PERMIT: (("history", _HISTORY), ("current", _CURRENT), ("marks", _MARKS)),
+    # The marks name the people of the stays as they stand, so they come before the fold.
+    Feed.HOTEL_GUEST: (("history", _HISTORY), ("analyze_touched", _CURRENT), ("marks", _MARKS), ("fold", _CURRENT)),
+}
 
 
 def merge_stage(part: str) -> str:
