@@ -15,8 +15,9 @@ import fcntl
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -299,24 +300,30 @@ class DataDocsPublisher:
             self._context = context
         return self._context
 
+    @contextmanager
+    def _locked(self) -> Iterator[Any]:
+        """The shared file context, held by this process alone (GX's file stores are not
+        safe for concurrent writers)."""
+        self.gx_dir.mkdir(parents=True, exist_ok=True)
+        with (self.gx_dir / ".publish.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield self._file_context()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def publish(self, key: Any, suite_result: Any, suite_json: dict[str, Any]) -> None:
         """Store one result and render its page. Not the index: GX rebuilds it from every
         result it lists, so it is rebuilt once per batch of files (:meth:`publish_index`)."""
         import great_expectations as gx
 
-        self.gx_dir.mkdir(parents=True, exist_ok=True)
-        with (self.gx_dir / ".publish.lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                context = self._file_context()
-                fingerprint = json.dumps(suite_json, sort_keys=True)
-                if self._synced.get(suite_json["name"]) != fingerprint:
-                    context.suites.add_or_update(gx.ExpectationSuite(**suite_json))
-                    self._synced[suite_json["name"]] = fingerprint
-                context.validation_results_store.set(key, suite_result)
-                context.build_data_docs(resource_identifiers=[key], build_index=False)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with self._locked() as context:
+            fingerprint = json.dumps(suite_json, sort_keys=True)
+            if self._synced.get(suite_json["name"]) != fingerprint:
+                context.suites.add_or_update(gx.ExpectationSuite(**suite_json))
+                self._synced[suite_json["name"]] = fingerprint
+            context.validation_results_store.set(key, suite_result)
+            context.build_data_docs(resource_identifiers=[key], build_index=False)
 
     def publish_index(self) -> None:
         """Rebuild the Data Docs index (and the suites' pages), on the publishing thread."""
@@ -325,18 +332,12 @@ class DataDocsPublisher:
     def _build_index(self) -> None:
         from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
-        self.gx_dir.mkdir(parents=True, exist_ok=True)
-        with (self.gx_dir / ".publish.lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                context = self._file_context()
-                # Naming the suites renders their pages and no result's: no list at all would
-                # render every result's page again. No suite yet means no result either.
-                suites = [ExpectationSuiteIdentifier(name=suite.name) for suite in context.suites.all()]
-                if suites:
-                    context.build_data_docs(resource_identifiers=suites)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with self._locked() as context:
+            # Naming the suites renders their pages and no result's: no list at all would
+            # render every result's page again. No suite yet means no result either.
+            suites = [ExpectationSuiteIdentifier(name=suite.name) for suite in context.suites.all()]
+            if suites:
+                context.build_data_docs(resource_identifiers=suites)
 
 
 def row_verdicts(
