@@ -118,17 +118,23 @@ def write_day(work: Path, scale: float, hotel_files: int = HOTEL_FILES) -> list[
     return keys
 
 
-def _ingest_one(key: str) -> tuple[dict[str, Any], dict[str, dict[str, float]], int, float, tuple[float, float]]:
-    """One file in a worker process, as one mapped ``ingest_file`` task does it."""
+def _ingest_group(
+    keys: list[str],
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, float]], int, float, tuple[float, float]]:
+    """One group of files in a worker process, as one mapped ``ingest_files`` task does it."""
     from timpora import metrics
-    from timpora.ingest.pipeline import ingest_key
+    from timpora.ingest.pipeline import ingest_group
 
     metrics.reset()
     began = time.perf_counter()  # the system's monotonic clock: comparable across the workers
-    result = ingest_key(key)
+    results = ingest_group(keys)
     ended = time.perf_counter()
     peak_mb = peak_rss_mb()
-    return result.as_dict(), metrics.snapshot(), os.getpid(), peak_mb, (began, ended)
+    return [result.as_dict() for result in results], metrics.snapshot(), os.getpid(), peak_mb, (began, ended)
+
+
+def _group_label(keys: list[str]) -> str:
+    return keys[0] if len(keys) == 1 else f"{keys[0]} and {len(keys) - 1} more"
 
 
 def _publish_docs_index() -> dict[str, dict[str, float]]:
@@ -146,7 +152,7 @@ def ingest_concurrently(
     keys: list[str], workers: int
 ) -> tuple[list[dict[str, Any]], dict[str, Any], float, list[dict[str, Any]]]:
     """The day's files ingested by ``workers`` processes at once, as the ingest DAGs' mapped
-    tasks run them (each feed's DAG, up to 4 files of a run at a time).
+    tasks run them (each feed's DAG, up to 4 groups of files of a run at a time).
 
     Returns the results, the stage figures summed over the workers (seconds of work, so
     more than the wall time when workers overlap), the sum of the workers' peak RSS, and
@@ -158,6 +164,7 @@ def ingest_concurrently(
     from collections import defaultdict
 
     from timpora.config import get_settings
+    from timpora.ingest.pipeline import plan_groups
     from timpora.warehouse.db import dispose_engines
 
     landing = get_settings().landing_dir
@@ -166,16 +173,19 @@ def ingest_concurrently(
     peaks: dict[int, float] = {}
     results = []
     files = []
-    # Largest files first, so that no worker is left with a big file at the end.
-    ordered = sorted(keys, key=lambda key: -(landing / key).stat().st_size)
+    # In the groups an ingest run maps over; the largest first, so that no worker is left
+    # with a big one at the end.
+    sizes = {key: (landing / key).stat().st_size for key in keys}
+    groups = sorted(plan_groups(sizes, get_settings()), key=lambda group: -sum(sizes[key] for key in group))
     started = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for result, figures, pid, peak_mb, (began, ended) in pool.imap_unordered(_ingest_one, ordered):
-            results.append(result)
+        for group_results, figures, pid, peak_mb, (began, ended) in pool.imap_unordered(_ingest_group, groups):
+            results += group_results
             files.append(
                 {
-                    "key": result["object_key"],
-                    "rows": result["rows_read"],
+                    "key": _group_label([result["object_key"] for result in group_results]),
+                    "files": len(group_results),
+                    "rows": sum(result["rows_read"] for result in group_results),
                     "worker": pid,
                     "start": round(began - started, 2),
                     "end": round(ended - started, 2),

@@ -18,15 +18,15 @@ DAG_FILES = sorted(p for p in DAGS_DIR.glob("*.py"))
 EXPECTED_STRUCTURE = {
     "ingest_hotel_guest": {
         "schedule": "asset",
-        "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_file", "publish_data_docs_index"],
+        "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_files", "publish_data_docs_index"],
     },
     "ingest_stay_permit": {
         "schedule": "asset",
-        "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_file", "publish_data_docs_index"],
+        "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_files", "publish_data_docs_index"],
     },
     "ingest_visa": {
         "schedule": "asset",
-        "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_file", "publish_data_docs_index"],
+        "tasks": ["check_row_conservation", "collect_landed_keys", "ingest_files", "publish_data_docs_index"],
     },
     "reconcile": {"schedule": "asset", "tasks": ["reconcile_warehouse", "report_open_flags"]},
     "sweep_landing": {
@@ -134,7 +134,7 @@ def test_ingest_emits_and_reconcile_consumes_the_warehouse_asset() -> None:
     for feed, asset in LANDING_ASSETS.items():
         dag = dags[f"ingest_{feed.value}"]
         assert [a.uri for a in dag.schedule] == [asset.uri]
-        assert [o.uri for o in dag.get_task("ingest_file").outlets] == [WAREHOUSE_ASSET.uri]
+        assert [o.uri for o in dag.get_task("ingest_files").outlets] == [WAREHOUSE_ASSET.uri]
     assert [a.uri for a in dags["reconcile"].schedule] == [WAREHOUSE_ASSET.uri]
     for feed, asset in LANDING_ASSETS.items():
         assert [o.uri for o in dags["sweep_landing"].get_task(f"sweep_{feed.value}").outlets] == [asset.uri]

@@ -60,6 +60,10 @@ class Settings:
     rules_config: Path
     work_dir: Path
     chunk_rows: int = 100_000
+    # Small files of one feed and landing date processed together (one validation, one
+    # merge): a group holds at most this many bytes of files and this many files.
+    ingest_group_bytes: int = 8 * 1024 * 1024
+    ingest_group_files: int = 500
     # Cases a rule describes at once: a page's cases, assessments and evidence take a few
     # kilobytes each, so this bounds the reconcile's memory whatever a run finds.
     rule_page_rows: int = 20_000
@@ -176,6 +180,8 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         rules_config=Path(environ.get("TIMPORA_RULES_CONFIG") or project_dir("config") / "rules.yaml"),
         work_dir=data_dir / "work",
         chunk_rows=_int(environ, "TIMPORA_CHUNK_ROWS", 100_000),
+        ingest_group_bytes=_int(environ, "TIMPORA_INGEST_GROUP_BYTES", 8 * 1024 * 1024),
+        ingest_group_files=_int(environ, "TIMPORA_INGEST_GROUP_FILES", 500),
         rule_page_rows=_int(environ, "TIMPORA_RULE_PAGE_ROWS", 20_000),
         pg_work_mem=_memory(environ, "TIMPORA_PG_WORK_MEM", "256MB"),
         event_queue_url=environ.get("TIMPORA_EVENT_QUEUE_URL") or None,

@@ -1,4 +1,4 @@
--- Merge one staged lodging file, last step: every touched stay is folded again from all
+-- Merge staged lodging files, last step: every touched stay is folded again from all
 -- of its events.
 
 -- Fold: events may arrive out of order or twice, so each touched stay is rebuilt from its
@@ -53,7 +53,7 @@ FROM (
         FIRST_VALUE(e.reported_at_local) OVER first_check_in AS first_report_local,
         FIRST_VALUE(e.reported_at_epoch) OVER first_check_in AS first_report_epoch
     FROM hotel_guest_event AS e
-    INNER JOIN merge_touched_report AS t ON t.report_id = e.report_id AND t.ledger_id = :ledger_id
+    INNER JOIN merge_touched_report AS t ON t.report_id = e.report_id AND t.ledger_id = :merge_id
     WINDOW
         stay AS (PARTITION BY e.report_id),
         latest AS (
@@ -120,4 +120,4 @@ WHERE guest_stay.source_row_hash <> excluded.source_row_hash
     OR guest_stay.check_out_epoch IS DISTINCT FROM excluded.check_out_epoch
     OR guest_stay.check_in_reported_epoch IS DISTINCT FROM excluded.check_in_reported_epoch;
 
-DELETE FROM merge_touched_report WHERE ledger_id = :ledger_id;
+DELETE FROM merge_touched_report WHERE ledger_id = :merge_id;

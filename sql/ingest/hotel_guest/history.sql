@@ -1,6 +1,7 @@
--- Merge one staged lodging file, first step: new events join the history (exact
--- duplicates do not) and the stays the file touched are listed; then
--- analyze_touched.sql, marks.sql and fold.sql mark their people and fold them again.
+-- Merge staged lodging files (one, or a group of small ones: :ledger_ids), first step:
+-- new events join the history (exact duplicates do not) and the stays the files touched
+-- are listed, once each, under the merge's key (:merge_id, its first file's ledger id);
+-- then analyze_touched.sql, marks.sql and fold.sql mark their people and fold them again.
 
 -- An exact duplicate (same normalised content, in this file or an earlier one) hits the
 -- unique row hash and is skipped; the copy stored first is kept.
@@ -20,10 +21,14 @@ SELECT
     check_out_epoch, check_out_date, room, occupation, purpose_of_visit, reported_at_local,
     reported_at_utc, reported_at_epoch, mrz_line1, mrz_line2
 FROM stg_hotel_guest_event
-WHERE ledger_id = :ledger_id
+WHERE ledger_id IN :ledger_ids
 ON CONFLICT (row_hash) DO NOTHING;
 
-DELETE FROM merge_touched_report WHERE ledger_id = :ledger_id;
+DELETE FROM merge_touched_report WHERE ledger_id = :merge_id;
 
+-- One row per stay even when several files of the group report it: the fold joins the
+-- list with the events, and a stay listed twice would count its events twice.
 INSERT INTO merge_touched_report (ledger_id, report_id)
-SELECT DISTINCT ledger_id, report_id FROM stg_hotel_guest_event WHERE ledger_id = :ledger_id;
+SELECT DISTINCT CAST(:merge_id AS VARCHAR(32)), report_id
+FROM stg_hotel_guest_event
+WHERE ledger_id IN :ledger_ids;

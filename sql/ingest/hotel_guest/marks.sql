@@ -1,17 +1,17 @@
--- Merge one staged lodging file, third step (after history.sql and analyze_touched.sql),
+-- Merge staged lodging files, third step (after history.sql and analyze_touched.sql),
 -- before fold.sql changes the stays.
--- Everyone these stays named, before this file (the stay as it stands) and in it, is
+-- Everyone these stays named, before these files (the stay as it stands) and in them, is
 -- re-examined by the next reconcile: a correction moves a stay from one passport to another.
 INSERT INTO reconcile_dirty (person_key, marked_by, documents_changed)
-SELECT people.person_key, CAST(:ledger_id AS VARCHAR(32)), 0
+SELECT people.person_key, CAST(:merge_id AS VARCHAR(32)), 0
 FROM (
     SELECT s.passport_key AS person_key
     FROM stg_hotel_guest_event AS s
-    WHERE s.ledger_id = :ledger_id
+    WHERE s.ledger_id IN :ledger_ids
     UNION
     SELECT g.passport_key
     FROM guest_stay AS g
-    INNER JOIN merge_touched_report AS t ON t.report_id = g.report_id AND t.ledger_id = :ledger_id
+    INNER JOIN merge_touched_report AS t ON t.report_id = g.report_id AND t.ledger_id = :merge_id
 ) AS people
 WHERE people.person_key IS NOT NULL
 -- In key order, as every writer of marks: two ingests marking the same people in opposite

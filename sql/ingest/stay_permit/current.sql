@@ -1,7 +1,7 @@
--- Merge one staged permit file, second step (after history.sql).
+-- Merge staged permit files, second step (after history.sql).
 -- The current permit is the highest record_version (an extension or correction); among
 -- equal versions the one that landed first. Recomputed from the whole history of the
--- permits this file touched, so the outcome does not depend on processing order.
+-- permits the files touched, so the outcome does not depend on processing order.
 INSERT INTO stay_permit (
     permit_number, record_version, permit_type, status, visa_number, passport_number,
     passport_key, nationality, surname, given_names, date_of_birth, sex, activity, sponsor_name,
@@ -21,7 +21,7 @@ FROM (
         ) AS version_rank
     FROM stay_permit_history AS h
     WHERE h.permit_number IN (
-        SELECT s.permit_number FROM stg_stay_permit AS s WHERE s.ledger_id = :ledger_id
+        SELECT s.permit_number FROM stg_stay_permit AS s WHERE s.ledger_id IN :ledger_ids
     )
 ) AS ranked
 WHERE version_rank = 1

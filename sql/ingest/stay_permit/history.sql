@@ -1,6 +1,7 @@
--- Merge one staged permit file. Each distinct row not seen before joins the history; an
--- exact duplicate (same normalised content, in this file or an earlier one) hits the
--- unique row hash and is skipped, the copy stored first being kept.
+-- Merge staged permit files (one, or a group of small ones: :ledger_ids). Each distinct
+-- row not seen before joins the history; an exact duplicate (same normalised content, in
+-- these files or earlier ones) hits the unique row hash and is skipped, the copy stored
+-- first being kept.
 INSERT INTO stay_permit_history (
     ledger_id, line_no, row_hash, arrival_key, permit_number, record_version, permit_type, status,
     visa_number, passport_number, passport_key, nationality, surname, given_names, date_of_birth,
@@ -13,5 +14,5 @@ SELECT
     sex, activity, sponsor_name, sponsor_type, region_code, address, valid_from, valid_until,
     office_code, updated_at
 FROM stg_stay_permit
-WHERE ledger_id = :ledger_id
+WHERE ledger_id IN :ledger_ids
 ON CONFLICT (row_hash) DO NOTHING;

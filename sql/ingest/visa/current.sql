@@ -1,6 +1,6 @@
--- Merge one staged visa file, second step (after history.sql).
+-- Merge staged visa files, second step (after history.sql).
 -- The current visa is the highest record_version; among equal versions the one that
--- landed first. Recomputed from the whole history of the visas this file touched, so the
+-- landed first. Recomputed from the whole history of the visas the files touched, so the
 -- outcome does not depend on the order in which files are processed.
 INSERT INTO visa (
     visa_number, record_version, visa_index, status, passport_number, passport_key,
@@ -18,7 +18,7 @@ FROM (
             PARTITION BY h.visa_number ORDER BY h.record_version DESC, h.arrival_key ASC
         ) AS version_rank
     FROM visa_history AS h
-    WHERE h.visa_number IN (SELECT s.visa_number FROM stg_visa AS s WHERE s.ledger_id = :ledger_id)
+    WHERE h.visa_number IN (SELECT s.visa_number FROM stg_visa AS s WHERE s.ledger_id IN :ledger_ids)
 ) AS ranked
 WHERE version_rank = 1
 ON CONFLICT (visa_number) DO UPDATE SET

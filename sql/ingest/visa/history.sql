@@ -1,6 +1,7 @@
--- Merge one staged visa file. Each distinct row not seen before joins the history; an
--- exact duplicate (same normalised content, in this file or an earlier one) hits the
--- unique row hash and is skipped, the copy stored first being kept.
+-- Merge staged visa files (one, or a group of small ones: :ledger_ids). Each distinct
+-- row not seen before joins the history; an exact duplicate (same normalised content, in
+-- these files or earlier ones) hits the unique row hash and is skipped, the copy stored
+-- first being kept.
 INSERT INTO visa_history (
     ledger_id, line_no, row_hash, arrival_key, visa_number, record_version, visa_index, status,
     passport_number, passport_key, passport_country, nationality, surname, given_names,
@@ -11,5 +12,5 @@ SELECT
     passport_number, passport_key, passport_country, nationality, surname, given_names,
     date_of_birth, sex, purpose, sponsor_name, sponsor_type, issued_at, valid_until, max_stay_days
 FROM stg_visa
-WHERE ledger_id = :ledger_id
+WHERE ledger_id IN :ledger_ids
 ON CONFLICT (row_hash) DO NOTHING;

@@ -1,9 +1,10 @@
--- Merge one staged visa file, last step (after history.sql and current.sql).
+-- Merge staged visa files, last step (after history.sql and current.sql). A mark names
+-- the merge that set it (:merge_id, its first file's ledger id).
 -- Everyone any version of these visas names is re-examined by the next reconcile.
 INSERT INTO reconcile_dirty (person_key, marked_by, documents_changed)
-SELECT DISTINCT h.passport_key, CAST(:ledger_id AS VARCHAR(32)), 1
+SELECT DISTINCT h.passport_key, CAST(:merge_id AS VARCHAR(32)), 1
 FROM visa_history AS h
-WHERE h.visa_number IN (SELECT s.visa_number FROM stg_visa AS s WHERE s.ledger_id = :ledger_id)
+WHERE h.visa_number IN (SELECT s.visa_number FROM stg_visa AS s WHERE s.ledger_id IN :ledger_ids)
 ORDER BY h.passport_key  -- in key order, as every writer of marks (no deadlock between ingests)
 -- Renewing a mark locks its row: a reconcile claiming the marks right now leaves it for
 -- the next run, which sees this file's rows.

@@ -133,13 +133,23 @@ STORED_COLUMNS: dict[Feed, list[str]] = {
 def read_feed_file(
     feed: Feed, path: Path, landing: LandingKey, chunk_rows: int, state: FileReadState
 ) -> Iterator[ParsedBatch]:
-    """Parse a landed file of ``feed``; raises :class:`FileRejected` for file-level faults."""
+    """Parse a landed file of ``feed``; raises :class:`FileRejected` for file-level faults.
+
+    Rows of a lodging's or an office's file carry the ``file_source_id`` its name starts
+    with, which the suite compares with the row's own lodging id or office code: a batch
+    of rows from many small files is then judged file by file in one validation.
+    """
+    batches: Iterator[ParsedBatch]
     if feed is Feed.VISA:
-        yield from _read_visa(path, chunk_rows, state)
+        batches = _read_visa(path, chunk_rows, state)
     elif feed is Feed.STAY_PERMIT:
-        yield from _read_delimited(path, chunk_rows, state, ",", STAY_PERMIT_COLUMNS, normalise_stay_permit)
+        batches = _read_delimited(path, chunk_rows, state, ",", STAY_PERMIT_COLUMNS, normalise_stay_permit)
     else:
-        yield from _read_delimited(path, chunk_rows, state, ";", HOTEL_GUEST_COLUMNS, normalise_hotel_guest)
+        batches = _read_delimited(path, chunk_rows, state, ";", HOTEL_GUEST_COLUMNS, normalise_hotel_guest)
+    for batch in batches:
+        if landing.source_id is not None:
+            batch.frame["file_source_id"] = pd.Series(landing.source_id, index=batch.frame.index, dtype=TEXT)
+        yield batch
 
 
 def _read_delimited(

@@ -10,21 +10,24 @@ previous one and starts again, so the final state is the same.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import zlib
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from timpora import metrics
 from timpora.config import Settings, get_settings
-from timpora.feeds.contracts import Feed, LandingKey, parse_landing_key
+from timpora.feeds.contracts import Feed, InvalidLandingKey, LandingKey, parse_landing_key
 from timpora.feeds.normalise import TEXT
 from timpora.feeds.parsing import STORED_COLUMNS, FileReadState, ParsedBatch, iter_raw_lines, read_feed_file
 from timpora.feeds.reading import FileRejected
@@ -33,10 +36,10 @@ from timpora.ingest.ledger import LedgerEntry, get_entry, now_utc, pending_entri
 from timpora.landing.store import LandingStore, landing_store, sha256_of
 from timpora.reference import nationality_codes, regency_codes
 from timpora.reference.visa_catalogue import all_index_codes
-from timpora.validation.runner import validator_for
+from timpora.validation.runner import FeedValidator, validator_for
 from timpora.warehouse.bulk import insert_frame
 from timpora.warehouse.db import query_sql, run_sql, transaction, warehouse_engine
-from timpora.warehouse.locks import exclusive
+from timpora.warehouse.locks import exclusive_all
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +120,13 @@ def _code_lists() -> dict[str, list[str]]:
 
 
 def validation_parameters(landing: LandingKey) -> dict[str, Any]:
-    """Values the suites take as ``$PARAMETER``: code lists and what the file name promises."""
+    """Values the suites take as ``$PARAMETER``: code lists and the latest local time a file
+    landing that day may carry. What a file's name promises of each row (its lodging or
+    office) travels in the rows themselves (``file_source_id``), so one checkpoint judges
+    rows of many files."""
     latest = datetime.combine(landing.landing_date + timedelta(days=1), time(23, 59, 59))
     return {
         **_code_lists(),
-        "file_source_ids": [landing.source_id] if landing.source_id else [],
         # A file landing on day D may carry local times up to the end of D+1 (time zones).
         "latest_time": latest.isoformat(),
     }
@@ -150,19 +155,65 @@ def _register_path(key: str, path: Path, settings: Settings, etag: str | None = 
 
 def ingest_key(key: str, settings: Settings | None = None, store: LandingStore | None = None) -> IngestResult:
     """Register and process one landed object, reading it once."""
+    return ingest_group([key], settings, store)[0]
+
+
+def ingest_group(
+    keys: Sequence[str], settings: Settings | None = None, store: LandingStore | None = None
+) -> list[IngestResult]:
+    """Register landed objects of one feed and landing date and process them together
+    (:func:`process_entries`); one result per key, in the keys' order."""
     settings = settings or get_settings()
     store = store or landing_store(settings)
-    etag = store.stat(key).etag
-    with store.local_copy(key) as path:
-        entry = _register_path(key, path, settings, etag)
-        return process_entry(entry, path, settings)
+    files: list[tuple[LedgerEntry, Path]] = []
+    with ExitStack() as copies:
+        for key in dict.fromkeys(keys):
+            etag = store.stat(key).etag
+            path = copies.enter_context(store.local_copy(key))
+            files.append((_register_path(key, path, settings, etag), path))
+        processed = process_entries(files, settings)
+        by_key = {entry.object_key: result for (entry, _), result in zip(files, processed, strict=True)}
+    return [by_key[key.lstrip("/")] for key in keys]
+
+
+def plan_groups(sizes: Mapping[str, int], settings: Settings | None = None) -> list[list[str]]:
+    """Landing keys (with their sizes in bytes) in groups to be processed together.
+
+    A day may land as one export per feed or as a file per lodging and office: thousands
+    of files of a few dozen rows. Each processing has a fixed cost (GX's checkpoint alone
+    is about half a second), so small files of one feed and landing date are grouped, up
+    to ``ingest_group_bytes`` and ``ingest_group_files`` a group; a file larger than the
+    byte budget is a group of its own. Keys keep their order within a group.
+    """
+    settings = settings or get_settings()
+    groups: list[list[str]] = []
+    open_group: dict[tuple[Feed, date], tuple[list[str], int]] = {}
+    for key, size in sizes.items():
+        try:
+            landing = parse_landing_key(key)
+        except InvalidLandingKey:
+            groups.append([key])  # registered as rejected, on its own
+            continue
+        slot = (landing.feed, landing.landing_date)
+        members, used = open_group.get(slot, ([], 0))
+        if members and (used + size > settings.ingest_group_bytes or len(members) >= settings.ingest_group_files):
+            members, used = [], 0
+        if not members:
+            groups.append(members)
+        members.append(key)
+        open_group[slot] = (members, used + size)
+    return groups
 
 
 def ingest_keys(keys: Iterable[str], settings: Settings | None = None) -> list[IngestResult]:
-    """Ingest landed objects one after another, then rebuild the Data Docs index once."""
+    """Ingest landed objects, small ones in groups (:func:`plan_groups`), then rebuild the
+    Data Docs index once. One result per distinct key, in the keys' order."""
     settings = settings or get_settings()
     store = landing_store(settings)
-    results = [ingest_key(key, settings, store) for key in keys]
+    sizes = {key: store.stat(key).size for key in dict.fromkeys(key.lstrip("/") for key in keys)}
+    results = [result for group in plan_groups(sizes, settings) for result in ingest_group(group, settings, store)]
+    order = {key: number for number, key in enumerate(sizes)}
+    results.sort(key=lambda result: order[result.object_key])
     if results:
         publish_docs_index(settings)
     return results
@@ -178,144 +229,240 @@ def publish_docs_index(settings: Settings | None = None) -> None:
 
 
 def ingest_pending(feed: Feed, settings: Settings | None = None) -> list[IngestResult]:
-    """Process every registered, unprocessed file of a feed (oldest landing first)."""
+    """Process every registered, unprocessed file of a feed (oldest landing first). An
+    object overwritten since it was registered is registered again: its new body is the
+    key's next version."""
     settings = settings or get_settings()
     store = landing_store(settings)
     engine = warehouse_engine(settings)
     with engine.connect() as conn:
-        ids = pending_entries(conn, feed)
-    results = []
-    for ledger_id in ids:
-        with engine.connect() as conn:
-            entry = get_entry(conn, ledger_id)
+        entries = [get_entry(conn, ledger_id) for ledger_id in pending_entries(conn, feed)]
+    keys = []
+    for entry in entries:
         if entry is None or entry.done:
             continue
         if not store.exists(entry.object_key):
-            log.warning("ledger %s: object %s is no longer in the landing zone", ledger_id, entry.object_key)
+            log.warning("ledger %s: object %s is no longer in the landing zone", entry.ledger_id, entry.object_key)
             continue
-        with store.local_copy(entry.object_key) as path:
-            if sha256_of(path) != entry.content_sha256:
-                # The object was overwritten after registration; its new body is a new version.
-                newer = _register_path(entry.object_key, path, settings)
-                results.append(process_entry(newer, path, settings))
-                continue
-            results.append(process_entry(entry, path, settings))
-    if results:
-        publish_docs_index(settings)
-    return results
+        keys.append(entry.object_key)
+    return ingest_keys(keys, settings) if keys else []
 
 
 def process_entry(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult:
     """Process a registered file whose body is at ``path``; a no-op if already done."""
-    if entry.done:
-        return _result(entry, skipped=True)
+    return process_entries([(entry, path)], settings)[0]
+
+
+def process_entries(files: Sequence[tuple[LedgerEntry, Path]], settings: Settings) -> list[IngestResult]:
+    """Process registered files of one feed and landing date together; a no-op for those
+    already done. One result per file, in order.
+
+    Their rows are validated in batches of up to ``chunk_rows`` (rows of many small files
+    in one GX checkpoint; each row is judged against its own file's name) and merged in
+    one transaction, with each file's ledger entry and conservation check. A file that
+    cannot be read as its contract says is rejected on its own; the others go on.
+    """
+    if not files:
+        return []
     engine = warehouse_engine(settings)
-    # A worker processing the same file holds this lock: wait for it rather than skip, so
-    # that when this call returns the file is done and the run's conservation check holds.
-    # Then the file is found done (skipped), or, if that worker died, processed here.
-    with exclusive(settings, f"ledger:{entry.ledger_id}", wait=True):
+    results: dict[str, IngestResult] = {}
+    # A worker processing the same files holds their locks: wait for it rather than skip,
+    # so that when this call returns the files are done and the run's conservation check
+    # holds. Then they are found done (skipped), or, if that worker died, processed here.
+    with exclusive_all(settings, [f"ledger:{entry.ledger_id}" for entry, _ in files]):
+        todo: dict[str, _File] = {}
         with engine.connect() as conn:
-            current = get_entry(conn, entry.ledger_id)
-        if current is None or current.done:
-            return _result(current or entry, skipped=True)
-        with transaction(engine) as conn:
-            run_sql(conn, "ingest/clear_attempt", {"ledger_id": entry.ledger_id})
-        try:
-            return _process(entry, path, settings)
-        except FileRejected as rejection:
+            for entry, path in files:
+                current = get_entry(conn, entry.ledger_id)
+                if current is None or current.done:
+                    results[entry.ledger_id] = _result(current or entry, skipped=True)
+                elif entry.ledger_id not in todo:
+                    todo[entry.ledger_id] = _File(current, path, parse_landing_key(current.object_key))
+        slots = sorted({f"{file.landing.feed.value} {file.landing.landing_date}" for file in todo.values()})
+        if len(slots) > 1:
+            raise ValueError(f"files processed together must share one feed and landing date, not {slots}")
+        if todo:
             with transaction(engine) as conn:
-                run_sql(conn, "ingest/clear_attempt", {"ledger_id": entry.ledger_id})
-            return _reject_file(entry, path, settings, rejection)
+                run_sql(conn, "ingest/clear_attempt", {"ledger_ids": list(todo)})
+            for result in _process(list(todo.values()), settings):
+                results[result.ledger_id] = result
+    return [results[entry.ledger_id] for entry, _ in files]
 
 
-def _process(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult:
-    landing = parse_landing_key(entry.object_key)
-    feed = landing.feed
+@dataclass
+class _File:
+    """One file of a processing, and what reading it found."""
+
+    entry: LedgerEntry
+    path: Path
+    landing: LandingKey
+    state: FileReadState = field(default_factory=FileReadState)
+    rows_read: int = 0
+    blank_lines: int = 0
+    rejection: FileRejected | None = None
+
+
+def _process(files: list[_File], settings: Settings) -> list[IngestResult]:
+    feed = files[0].landing.feed
     engine = warehouse_engine(settings)
     validator = validator_for(settings.gx_dir, settings.expectations_dir)
-    parameters = validation_parameters(landing)
-    state = FileReadState()
-    rows_read = 0
-    blank_lines = 0
-    batches = read_feed_file(feed, path, landing, settings.chunk_rows, state)
-    number = 0
-    while True:
-        with metrics.stage("parse and normalise"):
-            batch = next(batches, None)
-        if batch is None:
-            break
-        metrics.count("parse and normalise", len(batch.frame) + len(batch.rejected))
-        with metrics.stage("validate and quarantine", len(batch.frame)):
-            outcome = validator.validate(feed, batch.frame, parameters, run_name=f"{entry.ledger_id}-{number:04d}")
-            failed = pd.Series(outcome.failed, index=batch.frame.index)
-            good = batch.frame[~failed]
-            quarantined = _validation_rejects(batch, outcome.reasons)
-        number += 1
-        rows_read += len(batch.frame) + len(batch.rejected)
-        blank_lines += batch.blank_lines
-        with metrics.stage("stage rows", len(good)), transaction(engine) as conn:
-            insert_frame(
-                conn, STAGING_TABLE[feed], staging_frame(feed, good, entry, landing), types_from=HISTORY_TABLE[feed]
+    parameters = validation_parameters(files[0].landing)
+    run_names = (f"{files[0].entry.ledger_id}-{number:04d}" for number in itertools.count())
+    pending: list[tuple[_File, ParsedBatch]] = []
+    pending_rows = 0
+    for file in files:
+        batches = read_feed_file(feed, file.path, file.landing, settings.chunk_rows, file.state)
+        try:
+            while True:
+                with metrics.stage("parse and normalise"):
+                    batch = next(batches, None)
+                if batch is None:
+                    break
+                read = len(batch.frame) + len(batch.rejected)
+                metrics.count("parse and normalise", read)
+                file.rows_read += read
+                file.blank_lines += batch.blank_lines
+                pending.append((file, batch))
+                pending_rows += read
+                if pending_rows >= settings.chunk_rows:
+                    _validate_and_stage(feed, pending, validator, parameters, next(run_names), engine)
+                    pending, pending_rows = [], 0
+        except FileRejected as rejection:
+            file.rejection = rejection
+            pending = [(owner, batch) for owner, batch in pending if owner is not file]
+            pending_rows = sum(len(batch.frame) + len(batch.rejected) for _, batch in pending)
+    if pending:
+        _validate_and_stage(feed, pending, validator, parameters, next(run_names), engine)
+    results = []
+    for file in files:
+        if file.rejection is not None:
+            # Rows of its chunks validated and staged before the fault are dropped with it.
+            with transaction(engine) as conn:
+                run_sql(conn, "ingest/clear_attempt", {"ledger_ids": [file.entry.ledger_id]})
+            results.append(_reject_file(file.entry, file.path, settings, file.rejection))
+    readable = [file for file in files if file.rejection is None]
+    if readable:
+        results += _merge(feed, readable, validator, engine, settings)
+    return results
+
+
+def _validate_and_stage(
+    feed: Feed,
+    pending: list[tuple[_File, ParsedBatch]],
+    validator: FeedValidator,
+    parameters: Mapping[str, Any],
+    run_name: str,
+    engine: Engine,
+) -> None:
+    """Validate parsed chunks (of one file or of many) in one checkpoint; stage the good
+    rows and quarantine the bad ones, each under its own file."""
+    frames = [batch.frame for _, batch in pending]
+    frame = frames[0].reset_index(drop=True) if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    # Row position -> the pending chunk it came from, and that chunk's file.
+    owner = np.repeat(np.arange(len(pending)), [len(part) for part in frames])
+    ledger_ids = np.array([file.entry.ledger_id for file, _ in pending], dtype=object)
+    object_keys = np.array([file.entry.object_key for file, _ in pending], dtype=object)
+    with metrics.stage("validate and quarantine", len(frame)):
+        outcome = validator.validate(feed, frame, parameters, run_name=run_name)
+        good = np.flatnonzero(~outcome.failed)
+        prefixes = np.array([_arrival_prefix(file) for file, _ in pending], dtype=object)
+        staged = staging_frame(feed, frame.iloc[good], ledger_ids[owner[good]], prefixes[owner[good]])
+        quarantined = _Quarantine()
+        for file, batch in pending:
+            quarantined.add(file.entry, batch.rejected)
+        failing = outcome.reasons.index.to_numpy()
+        if len(failing):
+            rows = Rejected()
+            rows.add_encoded(
+                frame["line_no"].to_numpy()[failing].tolist(),
+                frame["raw"].astype(str).to_numpy()[failing].tolist(),
+                outcome.reasons.tolist(),
             )
-            _insert_quarantine(conn, entry, quarantined, scope="row")
-    note = None
+            quarantined.add_rows(ledger_ids[owner[failing]].tolist(), object_keys[owner[failing]].tolist(), rows)
+    with metrics.stage("stage rows", len(staged)), transaction(engine) as conn:
+        insert_frame(conn, STAGING_TABLE[feed], staged, types_from=HISTORY_TABLE[feed])
+        quarantined.insert(conn, feed, scope="row")
+
+
+def _merge(
+    feed: Feed, files: list[_File], validator: FeedValidator, engine: Engine, settings: Settings
+) -> list[IngestResult]:
+    """Merge the staged rows of readable files in one transaction; prove each file's
+    conservation and close its ledger entry."""
+    ledger_ids = [file.entry.ledger_id for file in files]
+    # Under the first file's id: the touched-stay list and the reconcile marks name the merge.
+    params = {"ledger_ids": ledger_ids, "merge_id": ledger_ids[0]}
+    results = []
     with transaction(engine, settings.pg_work_mem) as conn:
-        with metrics.stage("merge", rows_read):
+        with metrics.stage("merge", sum(file.rows_read for file in files)):
             for step, part in MERGE_STEPS[feed]:
                 with metrics.stage(merge_stage(part)):
-                    run_sql(conn, f"ingest/{feed.value}/{step}", {"ledger_id": entry.ledger_id})
-        staged, loaded = query_sql(conn, f"ingest/{feed.value}/counts", {"ledger_id": entry.ledger_id})[0]
-        quarantined_rows = query_sql(conn, "ingest/quarantined_rows", {"ledger_id": entry.ledger_id})[0][0]
-        duplicates = int(staged) - int(loaded)
-        if rows_read != int(loaded) + int(quarantined_rows) + duplicates:
-            raise ConservationError(
-                f"{entry.object_key}: read {rows_read} rows but loaded {loaded} + quarantined "
-                f"{quarantined_rows} + exact duplicates {duplicates} = "
-                f"{int(loaded) + int(quarantined_rows) + duplicates}"
+                    run_sql(conn, f"ingest/{feed.value}/{step}", params)
+        counts = {row[0]: row[1:] for row in query_sql(conn, f"ingest/{feed.value}/counts", {"ledger_ids": ledger_ids})}
+        broken = []
+        header_only = _Quarantine()
+        header_note = "header only: the file has no data rows"
+        for file in files:
+            staged, loaded, quarantined = (int(value) for value in counts[file.entry.ledger_id])
+            duplicates = staged - loaded
+            if file.rows_read != loaded + quarantined + duplicates:
+                broken.append(
+                    f"{file.entry.object_key}: read {file.rows_read} rows but loaded {loaded} + quarantined "
+                    f"{quarantined} + exact duplicates {duplicates} = {loaded + quarantined + duplicates}"
+                )
+            note = None
+            if file.rows_read == 0:
+                note = header_note
+                file_reject = Rejected()
+                file_reject.add(0, "", [reason("file", note, "hanya baris judul: berkas tidak memuat baris data")])
+                header_only.add(file.entry, file_reject)
+            results.append(
+                IngestResult(
+                    file.entry.ledger_id,
+                    file.entry.object_key,
+                    feed.value,
+                    "LOADED",
+                    file.rows_read,
+                    loaded,
+                    quarantined,
+                    duplicates,
+                    note,
+                )
             )
-        if rows_read == 0:
-            note = "header only: the file has no data rows"
-            file_reject = Rejected()
-            file_reject.add(0, "", [reason("file", note, "hanya baris judul: berkas tidak memuat baris data")])
-            _insert_quarantine(conn, entry, file_reject, scope="file")
-        run_sql(conn, "ingest/staging_done", {"ledger_id": entry.ledger_id})
-        # The file is reported done only once its validation results are in the Data Docs.
+        if broken:
+            raise ConservationError("; ".join(broken))
+        header_only.insert(conn, feed, scope="file")
+        run_sql(conn, "ingest/staging_done", {"ledger_ids": ledger_ids})
+        # The files are reported done only once their validation results are in the Data Docs.
         validator.flush_docs()
-        run_sql(
-            conn,
-            "ingest/ledger_finish",
-            {
-                "ledger_id": entry.ledger_id,
-                "status": "LOADED",
-                "encoding": state.encoding,
-                "rows_read": rows_read,
-                "rows_loaded": int(loaded),
-                "rows_quarantined": int(quarantined_rows),
-                "rows_duplicate": duplicates,
-                "blank_lines": blank_lines,
-                "note": note,
-                "loaded_at": now_utc(),
-            },
+        finished_at = now_utc()
+        for file, result in zip(files, results, strict=True):
+            run_sql(
+                conn,
+                "ingest/ledger_finish",
+                {
+                    "ledger_id": result.ledger_id,
+                    "status": result.status,
+                    "encoding": file.state.encoding,
+                    "rows_read": result.rows_read,
+                    "rows_loaded": result.rows_loaded,
+                    "rows_quarantined": result.rows_quarantined,
+                    "rows_duplicate": result.rows_duplicate,
+                    "blank_lines": file.blank_lines,
+                    "note": result.note,
+                    "loaded_at": finished_at,
+                },
+            )
+    for result in results:
+        log.info(
+            "%s: read %d, loaded %d, quarantined %d, duplicates %d",
+            result.object_key,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_quarantined,
+            result.rows_duplicate,
         )
-    log.info(
-        "%s: read %d, loaded %d, quarantined %d, duplicates %d",
-        entry.object_key,
-        rows_read,
-        loaded,
-        quarantined_rows,
-        duplicates,
-    )
-    return IngestResult(
-        entry.ledger_id,
-        entry.object_key,
-        feed.value,
-        "LOADED",
-        rows_read,
-        int(loaded),
-        int(quarantined_rows),
-        duplicates,
-        note,
-    )
+    return results
 
 
 def _reject_file(entry: LedgerEntry, path: Path, settings: Settings, rejection: FileRejected) -> IngestResult:
@@ -334,14 +481,18 @@ def _reject_file(entry: LedgerEntry, path: Path, settings: Settings, rejection: 
                 if raw.strip():
                     rejected.add(line_no, raw, [file_reason])
             rows_read += len(rejected)
+            lines = _Quarantine()
+            lines.add(entry, rejected)
             with transaction(engine) as conn:
-                _insert_quarantine(conn, entry, rejected, scope="row")
+                lines.insert(conn, Feed(entry.feed), scope="row")
     except (OSError, EOFError, zlib.error) as exc:  # an unreadable gzip stream, for instance
         log.warning("%s: lines of a rejected file could not be listed: %s", entry.object_key, exc)
     with transaction(engine) as conn:
         summary = Rejected()
         summary.add(0, "", [file_reason])
-        _insert_quarantine(conn, entry, summary, scope="file")
+        whole_file = _Quarantine()
+        whole_file.add(entry, summary)
+        whole_file.insert(conn, Feed(entry.feed), scope="file")
         quarantined_rows = query_sql(conn, "ingest/quarantined_rows", {"ledger_id": entry.ledger_id})[0][0]
         if int(quarantined_rows) != rows_read:
             raise ConservationError(f"{entry.object_key}: {rows_read} lines but {quarantined_rows} quarantined")
@@ -383,14 +534,19 @@ def _epoch_seconds(values: pd.Series) -> pd.Series:
     return ((values - _EPOCH) // pd.Timedelta(seconds=1)).astype("Int64")
 
 
-def staging_frame(feed: Feed, rows: pd.DataFrame, entry: LedgerEntry, landing: LandingKey) -> pd.DataFrame:
-    """Good rows of a batch, shaped like the feed's history table."""
+def _arrival_prefix(file: _File) -> str:
+    """The start of each row's arrival key: landing date, key, version (then the line)."""
+    return f"{file.landing.landing_date.isoformat()}|{file.entry.object_key}|{file.entry.object_version:06d}|"
+
+
+def staging_frame(feed: Feed, rows: pd.DataFrame, ledger_ids: Any, arrival_prefixes: Any) -> pd.DataFrame:
+    """Good rows, shaped like the feed's history table; each row's file is given by its
+    ledger id and arrival-key prefix (one value, or one per row)."""
     frame = rows[STORED_COLUMNS[feed]].copy()
-    frame["ledger_id"] = entry.ledger_id
+    frame["ledger_id"] = ledger_ids
     frame["line_no"] = rows["line_no"].astype("int64")
     frame["row_hash"] = rows["row_hash"]
-    prefix = f"{landing.landing_date.isoformat()}|{entry.object_key}|{entry.object_version:06d}|"
-    frame["arrival_key"] = prefix + rows["line_no"].astype(TEXT).str.zfill(9)
+    frame["arrival_key"] = arrival_prefixes + rows["line_no"].astype(TEXT).str.zfill(9).to_numpy(dtype=object)
     if feed is Feed.HOTEL_GUEST:
         frame["check_in_epoch"] = _epoch_seconds(rows["check_in_utc"])
         frame["check_out_epoch"] = _epoch_seconds(rows["check_out_utc"])
@@ -400,35 +556,38 @@ def staging_frame(feed: Feed, rows: pd.DataFrame, entry: LedgerEntry, landing: L
     return frame
 
 
-def _validation_rejects(batch: ParsedBatch, reasons: pd.Series) -> Rejected:
-    rejected = Rejected()
-    rejected.extend(batch.rejected)
-    if len(reasons):
-        positions = reasons.index.to_numpy()
-        rejected.add_encoded(
-            batch.frame["line_no"].to_numpy()[positions].tolist(),
-            batch.frame["raw"].astype(str).to_numpy()[positions].tolist(),
-            reasons.tolist(),
+@dataclass
+class _Quarantine:
+    """Quarantined rows of one or many files, inserted at once."""
+
+    ledger_ids: list[str] = field(default_factory=list)
+    object_keys: list[str] = field(default_factory=list)
+    rows: Rejected = field(default_factory=Rejected)
+
+    def add(self, entry: LedgerEntry, rejected: Rejected) -> None:
+        self.add_rows([entry.ledger_id] * len(rejected), [entry.object_key] * len(rejected), rejected)
+
+    def add_rows(self, ledger_ids: list[str], object_keys: list[str], rejected: Rejected) -> None:
+        self.ledger_ids += ledger_ids
+        self.object_keys += object_keys
+        self.rows.extend(rejected)
+
+    def insert(self, conn: Connection, feed: Feed, scope: str) -> None:
+        if not len(self.rows):
+            return
+        frame = pd.DataFrame(
+            {
+                "ledger_id": self.ledger_ids,
+                "line_no": self.rows.line_no,
+                "feed": feed.value,
+                "object_key": self.object_keys,
+                "scope": scope,
+                "raw": self.rows.raw,
+                "reasons": self.rows.reasons,
+                "quarantined_at": pd.Timestamp(now_utc()),
+            }
         )
-    return rejected
-
-
-def _insert_quarantine(conn: Connection, entry: LedgerEntry, rejected: Rejected, scope: str) -> None:
-    if not len(rejected):
-        return
-    frame = pd.DataFrame(
-        {
-            "ledger_id": entry.ledger_id,
-            "line_no": rejected.line_no,
-            "feed": entry.feed,
-            "object_key": entry.object_key,
-            "scope": scope,
-            "raw": rejected.raw,
-            "reasons": rejected.reasons,
-            "quarantined_at": pd.Timestamp(now_utc()),
-        }
-    )
-    insert_frame(conn, "quarantine", frame)
+        insert_frame(conn, "quarantine", frame)
 
 
 def landing_dates(keys: Iterable[str]) -> list[date]:

@@ -51,25 +51,26 @@ def build_ingest_dag(feed: Feed, doc_md: str | None) -> DAG:
     ) as dag:
         # The landing asset is an inlet so that the run can read events its trigger missed.
         @task(inlets=[LANDING_ASSETS[feed]])
-        def collect_landed_keys(**context: Any) -> list[str]:
-            """Landing keys for this run: from the run's conf, the triggering events, or the ledger."""
-            from timpora.orchestration.tasks import collect_keys, stray_landing_events
+        def collect_landed_keys(**context: Any) -> list[list[str]]:
+            """Landing keys for this run (from the run's conf, the triggering events, or the
+            ledger), in groups: a large file alone, small files of one landing date together."""
+            from timpora.orchestration.tasks import collect_keys, group_keys, stray_landing_events
 
             conf = dict(context["dag_run"].conf or {})
             if not conf.get("keys"):
                 conf["keys"] = list(context["params"].get("keys") or [])
             stray = stray_landing_events(context["dag_run"], context["inlet_events"], LANDING_ASSETS[feed])
-            return collect_keys(feed.value, conf, context.get("triggering_asset_events"), stray)
+            return group_keys(collect_keys(feed.value, conf, context.get("triggering_asset_events"), stray))
 
         @task(outlets=[WAREHOUSE_ASSET], max_active_tis_per_dagrun=4)
-        def ingest_file(key: str) -> dict[str, Any]:
-            """Register and process one landed file (a no-op for a body seen before)."""
-            from timpora.orchestration.tasks import ingest_one
+        def ingest_files(keys: list[str]) -> list[dict[str, Any]]:
+            """Register and process a group of landed files (a no-op for a body seen before)."""
+            from timpora.orchestration.tasks import ingest_group_of_keys
 
-            return ingest_one(key)
+            return ingest_group_of_keys(keys)
 
         @task
-        def check_row_conservation(results: list[dict[str, Any]]) -> dict[str, int]:
+        def check_row_conservation(results: list[list[dict[str, Any]]]) -> dict[str, int]:
             """Fail loudly if any file's rows read differ from loaded + quarantined + duplicates."""
             from timpora.orchestration.tasks import check_conservation
 
@@ -85,7 +86,7 @@ def build_ingest_dag(feed: Feed, doc_md: str | None) -> DAG:
 
             publish_docs_index()
 
-        ingested = ingest_file.expand(key=collect_landed_keys())
+        ingested = ingest_files.expand(keys=collect_landed_keys())
         check_row_conservation(ingested)  # type: ignore[arg-type]
         ingested >> publish_data_docs_index()
     return dag

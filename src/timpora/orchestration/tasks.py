@@ -105,22 +105,39 @@ def sweep_landing(feed_value: str) -> list[str]:
     return keys
 
 
-def ingest_one(key: str) -> dict[str, Any]:
-    """Register and process one landed file; returns its ledger summary."""
-    from timpora.ingest.pipeline import ingest_key
+def group_keys(keys: Sequence[str]) -> list[list[str]]:
+    """Keys in the groups an ingest run maps over (:func:`timpora.ingest.pipeline.plan_groups`),
+    by the landed objects' sizes."""
+    from timpora.config import get_settings
+    from timpora.ingest.pipeline import plan_groups
+    from timpora.landing.store import landing_store
 
-    result = ingest_key(key)
-    log.info(
-        "%s -> %s (read %d, loaded %d, quarantined %d, duplicates %d)%s",
-        key,
-        result.status,
-        result.rows_read,
-        result.rows_loaded,
-        result.rows_quarantined,
-        result.rows_duplicate,
-        f": {result.note}" if result.note else "",
-    )
-    return result.as_dict()
+    settings = get_settings()
+    store = landing_store(settings)
+    groups = plan_groups({key: store.stat(key).size for key in keys}, settings)
+    if len(groups) < len(keys):
+        log.info("%d file(s) in %d group(s)", len(keys), len(groups))
+    return groups
+
+
+def ingest_group_of_keys(keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Register and process a group of landed files together; their ledger summaries."""
+    from timpora.ingest.pipeline import ingest_group
+
+    summaries = []
+    for result in ingest_group(keys):
+        log.info(
+            "%s -> %s (read %d, loaded %d, quarantined %d, duplicates %d)%s",
+            result.object_key,
+            result.status,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_quarantined,
+            result.rows_duplicate,
+            f": {result.note}" if result.note else "",
+        )
+        summaries.append(result.as_dict())
+    return summaries
 
 
 def publish_docs_index() -> None:
@@ -130,9 +147,10 @@ def publish_docs_index() -> None:
     publish()
 
 
-def check_conservation(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+def check_conservation(results: Sequence[Mapping[str, Any] | Sequence[Mapping[str, Any]]]) -> dict[str, int]:
     """Re-read each processed file's ledger entry: rows read must equal loaded + quarantined
-    + exact duplicates. A mismatch fails the task loudly."""
+    + exact duplicates. A mismatch fails the task loudly. ``results`` holds files'
+    summaries, or lists of them (one per group of files an ingest run mapped over)."""
     from timpora.config import get_settings
     from timpora.ingest.ledger import get_entry
     from timpora.warehouse.db import warehouse_engine
@@ -142,8 +160,11 @@ def check_conservation(results: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     with warehouse_engine(get_settings()).connect() as conn:
         # By index, not by iterator: Airflow's lazy sequence of mapped results would ask for
         # one result past the end and log the answer (404) as an error in every run.
+        files: list[Mapping[str, Any]] = []
         for index in range(len(results)):
-            result = results[index]
+            item = results[index]
+            files.extend([item] if isinstance(item, Mapping) else item)
+        for result in files:
             entry = get_entry(conn, result["ledger_id"])
             if entry is None or entry.status == "REGISTERED":
                 broken.append(f"{result['object_key']}: not processed (ledger {result['ledger_id']})")

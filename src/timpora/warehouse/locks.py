@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 
 import sqlalchemy as sa
 
@@ -57,3 +57,32 @@ def exclusive(settings: Settings, name: str, wait: bool = False) -> Iterator[boo
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def exclusive_all(settings: Settings, names: Iterable[str]) -> Iterator[None]:
+    """Hold every lock of ``names``, waiting for each (a group of files processed together).
+
+    Taken in one order (by lock number) by every holder of several, so two groups that
+    share files wait for each other instead of deadlocking. On PostgreSQL all are held by
+    one session: a group of hundreds of files takes one connection, not hundreds.
+    """
+    if settings.warehouse_dialect == "postgresql":
+        numbers = sorted({_lock_number(name) for name in names})
+        with warehouse_engine(settings).connect() as conn:
+            taken: list[int] = []
+            try:
+                for number in numbers:
+                    conn.execute(sa.text("SELECT pg_advisory_lock(:n)"), {"n": number})
+                    taken.append(number)
+                conn.commit()
+                yield
+            finally:
+                for number in reversed(taken):
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:n)"), {"n": number})
+                conn.commit()
+        return
+    with ExitStack() as stack:
+        for name in sorted(set(names), key=_lock_number):
+            stack.enter_context(exclusive(settings, name, wait=True))
+        yield
