@@ -1,11 +1,14 @@
-"""Ingest of one landed file: register, parse, validate, quarantine, merge, prove conservation.
+"""Ingest of landed files: register, parse, validate, quarantine, merge, prove conservation.
 
-A file is processed in chunks (bounded memory). Each chunk's good rows go to the feed's
-staging table and its bad rows to quarantine with every reason; the merge into history
-and current tables then runs in one transaction together with the ledger update and the
-conservation check (rows read = loaded + quarantined + exact duplicates). A crash at any
-point leaves the ledger entry ``REGISTERED``; the next attempt clears the leftovers of the
-previous one and starts again, so the final state is the same.
+A file is processed in chunks (bounded memory), and small files of one feed and landing
+date together (:func:`plan_groups`): their chunks are validated in batches of up to
+``chunk_rows`` rows, one GX checkpoint each. Each batch's good rows go to the feed's
+staging table and its bad rows to quarantine with every reason, each under its own file.
+The merge into history and current tables then runs in one transaction together with
+each file's ledger update and conservation check (rows read = loaded + quarantined +
+exact duplicates). A crash at any point leaves the ledger entries ``REGISTERED``; the
+next attempt clears the leftovers of the previous one and starts again, so the final
+state is the same.
 """
 
 from __future__ import annotations
@@ -246,11 +249,6 @@ def ingest_pending(feed: Feed, settings: Settings | None = None) -> list[IngestR
             continue
         keys.append(entry.object_key)
     return ingest_keys(keys, settings) if keys else []
-
-
-def process_entry(entry: LedgerEntry, path: Path, settings: Settings) -> IngestResult:
-    """Process a registered file whose body is at ``path``; a no-op if already done."""
-    return process_entries([(entry, path)], settings)[0]
 
 
 def process_entries(files: Sequence[tuple[LedgerEntry, Path]], settings: Settings) -> list[IngestResult]:
