@@ -32,7 +32,15 @@ from timpora import metrics
 from timpora.config import Settings, get_settings
 from timpora.feeds.contracts import Feed, InvalidLandingKey, LandingKey, parse_landing_key
 from timpora.feeds.normalise import TEXT
-from timpora.feeds.parsing import STORED_COLUMNS, FileReadState, ParsedBatch, iter_raw_lines, read_feed_file
+from timpora.feeds.parsing import (
+    STORED_COLUMNS,
+    FileReadState,
+    ParsedBatch,
+    iter_raw_lines,
+    normalise_records,
+    read_feed_records,
+    with_file_source,
+)
 from timpora.feeds.reading import FileRejected
 from timpora.feeds.structure import Rejected, reason
 from timpora.ingest.ledger import LedgerEntry, get_entry, now_utc, pending_entries, register
@@ -309,7 +317,7 @@ def _process(files: list[_File], settings: Settings) -> list[IngestResult]:
     pending: list[tuple[_File, ParsedBatch]] = []
     pending_rows = 0
     for file in files:
-        batches = read_feed_file(feed, file.path, file.landing, settings.chunk_rows, file.state)
+        batches = read_feed_records(feed, file.path, settings.chunk_rows, file.state)
         try:
             while True:
                 with metrics.stage("parse and normalise"):
@@ -352,14 +360,19 @@ def _validate_and_stage(
     run_name: str,
     engine: Engine,
 ) -> None:
-    """Validate parsed chunks (of one file or of many) in one checkpoint; stage the good
-    rows and quarantine the bad ones, each under its own file."""
+    """Normalise and validate chunks read (of one file or of many) at once; stage the
+    good rows and quarantine the bad ones, each under its own file."""
     frames = [batch.frame for _, batch in pending]
-    frame = frames[0].reset_index(drop=True) if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     # Row position -> the pending chunk it came from, and that chunk's file.
     owner = np.repeat(np.arange(len(pending)), [len(part) for part in frames])
     ledger_ids = np.array([file.entry.ledger_id for file, _ in pending], dtype=object)
     object_keys = np.array([file.entry.object_key for file, _ in pending], dtype=object)
+    with metrics.stage("parse and normalise"):
+        records = frames[0].reset_index(drop=True) if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        frame = normalise_records(feed, records)
+        if pending[0][0].landing.source_id is not None:
+            source_ids = np.array([file.landing.source_id for file, _ in pending], dtype=object)
+            frame = with_file_source(frame, source_ids[owner])
     with metrics.stage("validate and quarantine", len(frame)):
         outcome = validator.validate(feed, frame, parameters, run_name=run_name)
         good = np.flatnonzero(~outcome.failed)
