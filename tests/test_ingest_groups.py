@@ -31,7 +31,7 @@ def validation_results() -> int:
 
 
 def test_plan_groups_keeps_feeds_and_days_apart_and_respects_both_budgets() -> None:
-    override_environment(ingest_group_bytes="1000", ingest_group_files="3")
+    override_environment(ingest_group_bytes="1000", ingest_group_files="3", ingest_group_spread="1")
     try:
         sizes = {
             "hotel_guest/2024/10/03/LDG-1_a.csv": 100,
@@ -45,20 +45,33 @@ def test_plan_groups_keeps_feeds_and_days_apart_and_respects_both_budgets() -> N
             "hotel_guest/2024/13/03/LDG-8_a.csv": 10,  # no such month: alone, registered as rejected
         }
         assert plan_groups(sizes) == [
+            ["hotel_guest/2024/10/03/LDG-6_big.csv"],
+            ["hotel_guest/2024/13/03/LDG-8_a.csv"],
             [
                 "hotel_guest/2024/10/03/LDG-1_a.csv",
                 "hotel_guest/2024/10/03/LDG-2_a.csv",
                 "hotel_guest/2024/10/03/LDG-4_a.csv",
             ],
+            ["hotel_guest/2024/10/03/LDG-5_a.csv"],
+            ["hotel_guest/2024/10/03/LDG-7_a.csv"],
             ["stay_permit/2024/10/03/KANIM-PLG_a.csv"],
             ["hotel_guest/2024/10/04/LDG-3_a.csv"],
-            ["hotel_guest/2024/10/03/LDG-5_a.csv"],
-            ["hotel_guest/2024/10/03/LDG-6_big.csv"],
-            ["hotel_guest/2024/10/03/LDG-7_a.csv"],
-            ["hotel_guest/2024/13/03/LDG-8_a.csv"],
         ]
     finally:
-        override_environment(ingest_group_bytes=None, ingest_group_files=None)
+        override_environment(ingest_group_bytes=None, ingest_group_files=None, ingest_group_spread=None)
+
+
+def test_plan_groups_spreads_a_day_of_small_files_over_the_parallel_tasks() -> None:
+    """Budgets alone would put a day of 2,000 lodging files of 3 KB in 4 groups of 500 and
+    one of 3,000 files in 6, but 25 such files in one: the ingest's parallel tasks (4 by
+    default) each get a share of about equal bytes."""
+    few = {f"hotel_guest/2024/10/03/LDG-{n}_a.csv": 3000 + 10 * n for n in range(25)}
+    groups = plan_groups(few)
+    assert [key for group in groups for key in group] == list(few)  # in order, each once
+    assert len(groups) == 4
+    shares = [sum(few[key] for key in group) for group in groups]
+    assert max(shares) - min(shares) <= 2 * max(few.values())
+    assert plan_groups(dict(list(few.items())[:3])) == [[key] for key in list(few)[:3]]
 
 
 def test_a_group_is_validated_once_and_each_row_against_its_own_file_name(warehouse: str, landing: Path) -> None:
@@ -127,7 +140,7 @@ def test_a_file_that_cannot_be_read_is_rejected_alone(warehouse: str, landing: P
 
 
 def test_ingest_keys_groups_small_files_and_big_ones_go_alone(warehouse: str, landing: Path) -> None:
-    override_environment(ingest_group_bytes="4000")
+    override_environment(ingest_group_bytes="4000", ingest_group_spread="1")
     try:
         small = [lodging_file(landing, f"LDG-1671{n:02d}", "a", [guest_of(f"LDG-1671{n:02d}", n)]) for n in range(1, 5)]
         big = lodging_file(landing, "LDG-167199", "big", [guest_of("LDG-167199", n) for n in range(10, 40)])
@@ -138,7 +151,7 @@ def test_ingest_keys_groups_small_files_and_big_ones_go_alone(warehouse: str, la
         before = validation_results()
         results = ingest_keys(keys)
     finally:
-        override_environment(ingest_group_bytes=None)
+        override_environment(ingest_group_bytes=None, ingest_group_spread=None)
     # The big file, the small ones together, the (empty, rejected) permit file on its own.
     assert validation_results() - before == 2
     assert [r.object_key for r in results] == keys
@@ -212,7 +225,11 @@ def test_grouping_does_not_change_what_a_messy_day_becomes(
         override_environment(ingest_group_files=None)
     _fresh_warehouse(request, warehouse, tmp_path)
     before = validation_results()
-    grouped = _outcome(ingest_keys(keys))
+    override_environment(ingest_group_spread="1")  # as few groups as the budgets allow
+    try:
+        grouped = _outcome(ingest_keys(keys))
+    finally:
+        override_environment(ingest_group_spread=None)
     assert validation_results() - before < len(keys) / 2
     assert one_by_one["quarantine"], "the generated day has bad rows to compare"
     assert grouped == one_by_one

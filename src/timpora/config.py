@@ -64,6 +64,9 @@ class Settings:
     # merge): a group holds at most this many bytes of files and this many files.
     ingest_group_bytes: int = 8 * 1024 * 1024
     ingest_group_files: int = 500
+    # ... spread over at least this many groups, so that an ingest run's parallel tasks
+    # (up to 4 at once, see timpora.orchestration.dags) share them.
+    ingest_group_spread: int = 4
     # Cases a rule describes at once: a page's cases, assessments and evidence take a few
     # kilobytes each, so this bounds the reconcile's memory whatever a run finds.
     rule_page_rows: int = 20_000
@@ -182,6 +185,7 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         chunk_rows=_int(environ, "TIMPORA_CHUNK_ROWS", 100_000),
         ingest_group_bytes=_int(environ, "TIMPORA_INGEST_GROUP_BYTES", 8 * 1024 * 1024),
         ingest_group_files=_int(environ, "TIMPORA_INGEST_GROUP_FILES", 500),
+        ingest_group_spread=_int(environ, "TIMPORA_INGEST_GROUP_SPREAD", 4),
         rule_page_rows=_int(environ, "TIMPORA_RULE_PAGE_ROWS", 20_000),
         pg_work_mem=_memory(environ, "TIMPORA_PG_WORK_MEM", "256MB"),
         event_queue_url=environ.get("TIMPORA_EVENT_QUEUE_URL") or None,

@@ -151,6 +151,9 @@ def normalise_records(feed: Feed, records: pd.DataFrame) -> pd.DataFrame:
     """Rows read by :func:`read_feed_records` -> normalised values, raw text kept where typed."""
     if feed is Feed.VISA:
         return records
+    columns = STAY_PERMIT_COLUMNS if feed is Feed.STAY_PERMIT else HOTEL_GUEST_COLUMNS
+    # One conversion to arrow text, of a whole batch; every normaliser then works arrow to arrow.
+    records = records.astype(dict.fromkeys(columns, TEXT))
     if feed is Feed.STAY_PERMIT:
         return normalise_stay_permit(records)
     return normalise_hotel_guest(records)
@@ -188,10 +191,7 @@ def _read_delimited(
             state.header = parse_header(chunk.lines[0], delimiter, columns)
         assert state.header is not None
         split = split_records(chunk, delimiter, state.header, skip_first=first)
-        records = split.records[[*columns, "line_no", "raw"]]
-        # One conversion to arrow text; every normaliser then works arrow to arrow.
-        records = records.astype(dict.fromkeys(columns, TEXT))
-        yield ParsedBatch(records, split.rejected, split.blank_lines)
+        yield ParsedBatch(split.records[[*columns, "line_no", "raw"]], split.rejected, split.blank_lines)
 
 
 def iter_raw_lines(path: Path, encoding: str | None, chunk_rows: int) -> Iterator[LineChunk]:

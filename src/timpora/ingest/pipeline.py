@@ -192,27 +192,56 @@ def plan_groups(sizes: Mapping[str, int], settings: Settings | None = None) -> l
 
     A day may land as one export per feed or as a file per lodging and office: thousands
     of files of a few dozen rows. Each processing has a fixed cost (GX's checkpoint alone
-    is about half a second), so small files of one feed and landing date are grouped, up
-    to ``ingest_group_bytes`` and ``ingest_group_files`` a group; a file larger than the
-    byte budget is a group of its own. Keys keep their order within a group.
+    is about half a second), so small files of one feed and landing date are grouped: a
+    group holds at most ``ingest_group_bytes`` and ``ingest_group_files``, and a file
+    larger than the byte budget is a group of its own. The small files of a feed and day
+    are spread over at least ``ingest_group_spread`` groups of about equal bytes (when
+    there are that many files), so that the ingest run's parallel tasks share them. Keys
+    keep their order within a group.
     """
     settings = settings or get_settings()
     groups: list[list[str]] = []
-    open_group: dict[tuple[Feed, date], tuple[list[str], int]] = {}
+    slots: dict[tuple[Feed, date], list[tuple[str, int]]] = {}
     for key, size in sizes.items():
         try:
             landing = parse_landing_key(key)
         except InvalidLandingKey:
             groups.append([key])  # registered as rejected, on its own
             continue
-        slot = (landing.feed, landing.landing_date)
-        members, used = open_group.get(slot, ([], 0))
-        if members and (used + size > settings.ingest_group_bytes or len(members) >= settings.ingest_group_files):
-            members, used = [], 0
-        if not members:
-            groups.append(members)
-        members.append(key)
-        open_group[slot] = (members, used + size)
+        if size > settings.ingest_group_bytes:
+            groups.append([key])
+        else:
+            slots.setdefault((landing.feed, landing.landing_date), []).append((key, size))
+    for files in slots.values():
+        groups += _spread(files, settings)
+    return groups
+
+
+def _spread(files: list[tuple[str, int]], settings: Settings) -> list[list[str]]:
+    """Small files of one feed and day in contiguous groups of about equal bytes, within
+    both budgets."""
+    total = sum(size for _, size in files) or 1
+    count = max(
+        -(-total // settings.ingest_group_bytes),
+        -(-len(files) // settings.ingest_group_files),
+        min(len(files), settings.ingest_group_spread),
+    )
+    groups: list[list[str]] = []
+    used = 0
+    before = 0  # bytes of the files before this one
+    for key, size in files:
+        # The group whose share of the bytes this file's middle falls in.
+        share = min(count - 1, int((before + size / 2) * count / total))
+        next_share = bool(groups) and share >= len(groups) and len(groups) < count
+        full = bool(groups) and (
+            used + size > settings.ingest_group_bytes or len(groups[-1]) >= settings.ingest_group_files
+        )
+        if not groups or next_share or full:
+            groups.append([])
+            used = 0
+        groups[-1].append(key)
+        used += size
+        before += size
     return groups
 
 
