@@ -42,7 +42,7 @@ ADMIN_URL = os.environ.get("TIMPORA_BENCH_PG_URL", "postgresql+psycopg://postgre
 PEAK = {"hotel_guest": 200_000, "visa": 40_000, "stay_permit": 30_000}
 DAY_KEYS = "day_keys.json"  # the landed day's object keys, written beside its landing folder
 # Regional aggregators' exports by default: few large files. Lodgings also report on their
-# own (one file per lodging, FEEDS.md), which --hotel-files shows: each file has a fixed cost.
+# own (one file per lodging, FEEDS.md), which --hotel-files shows: small files are ingested in groups.
 HOTEL_FILES = 8
 
 
