@@ -438,7 +438,7 @@ def _merge(
             for step, part in MERGE_STEPS[feed]:
                 with metrics.stage(merge_stage(part)):
                     run_sql(conn, f"ingest/{feed.value}/{step}", params)
-        counts = {row[0]: row[1:] for row in query_sql(conn, f"ingest/{feed.value}/counts", {"ledger_ids": ledger_ids})}
+        counts = {row[0]: row[1:] for row in query_sql(conn, "ingest/counts", {"ledger_ids": ledger_ids})}
         broken = []
         header_only = _Quarantine()
         header_note = "header only: the file has no data rows"

@@ -1,9 +1,0 @@
--- Per file of a merge: rows staged, rows the merge kept (the rest were exact duplicates)
--- and rows quarantined, for the conservation check.
-SELECT
-    l.ledger_id,
-    (SELECT COUNT(*) FROM stg_visa AS s WHERE s.ledger_id = l.ledger_id) AS staged,
-    (SELECT COUNT(*) FROM visa_history AS h WHERE h.ledger_id = l.ledger_id) AS loaded,
-    (SELECT COUNT(*) FROM quarantine AS q WHERE q.ledger_id = l.ledger_id AND q.scope = 'row') AS quarantined
-FROM file_ledger AS l
-WHERE l.ledger_id IN :ledger_ids;
