@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import fcntl
+import gc
 import json
 import logging
 import threading
@@ -210,7 +211,15 @@ class FeedValidator:
         ((key, suite_result),) = result.run_results.items()
         if self.docs is not None:
             self.docs.publish_later(key, suite_result, self._suites[feed])
-        return self._row_verdicts(feed, data, suite_result, parameters, run_name)
+        outcome = self._row_verdicts(feed, data, suite_result, parameters, run_name)
+        # A checkpoint leaves thousands of reference cycles behind (pydantic and GX errors
+        # raised and caught while it builds metrics, with their tracebacks' frames), and
+        # they keep about 100 MB of a 100,000-row batch's intermediates alive until a full
+        # collection, which a worker's allocation pattern rarely triggers: a worker's RSS
+        # grew by 170-250 MB per lodging file, to 1.4 GB after four. Collecting here, once
+        # per batch (about 0.1 s), keeps it flat.
+        gc.collect()
+        return outcome
 
     def flush_docs(self) -> None:
         """Wait until every result validated so far has its Data Docs page (raises what publishing raised)."""
@@ -463,4 +472,9 @@ def validator_for(gx_dir: Path, expectations_dir: Path, build_data_docs: bool = 
     with _VALIDATORS_LOCK:
         if key not in _VALIDATORS:
             _VALIDATORS[key] = FeedValidator(gx_dir, expectations_dir, build_data_docs)
+            # GX and its imports are a few hundred thousand long-lived objects: set aside
+            # from the cyclic collector, the collection after each batch (validate) walks
+            # only what was made since, 0.2 s otherwise.
+            gc.collect()
+            gc.freeze()
         return _VALIDATORS[key]
