@@ -43,6 +43,8 @@ def test_production_settings(tmp_path: Path) -> None:
         ({"TIMPORA_CHUNK_ROWS": "many"}, "TIMPORA_CHUNK_ROWS must be a whole number"),
         ({"TIMPORA_CHUNK_ROWS": "0"}, "TIMPORA_CHUNK_ROWS must be positive"),
         ({"TIMPORA_RULE_PAGE_ROWS": "-5"}, "TIMPORA_RULE_PAGE_ROWS must be positive"),
+        ({"TIMPORA_GX_RESULTS_DAYS": "0"}, "TIMPORA_GX_RESULTS_DAYS must be positive"),
+        ({"TIMPORA_GX_RESULTS_DAYS": "90d"}, "TIMPORA_GX_RESULTS_DAYS must be a whole number"),
         ({"TIMPORA_LANDING_BACKEND": "ftp"}, "TIMPORA_LANDING_BACKEND"),
     ],
 )

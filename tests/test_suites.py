@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +246,83 @@ def test_the_data_docs_index_is_built_once_per_batch_over_the_newest_results(
     listed = index.read_text()
     assert "batch-three" in listed and "batch-two" in listed
     assert "batch-one" not in listed  # past the newest two
+
+
+def _results(gx_dir: Path) -> dict[str, list[Path]]:
+    """Each run's stored result files and Data Docs pages, by run name."""
+    found: dict[str, list[Path]] = {}
+    for path in (gx_dir / "gx" / "uncommitted").rglob("*"):
+        if path.suffix in (".json", ".html") and path.parent.parent.parent.name == "stay_permit":
+            found.setdefault(path.parent.parent.name, []).append(path)
+    return found
+
+
+def _validated_at(gx_dir: Path, run_name: str) -> datetime:
+    """When GX stamped a run's result (its folder's name, UTC)."""
+    (folder,) = (gx_dir / "gx" / "uncommitted" / "validations" / "stay_permit" / run_name).iterdir()
+    return datetime.strptime(folder.name, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=UTC)
+
+
+def test_results_older_than_their_retention_leave_the_store_with_their_pages(tmp_path: Path) -> None:
+    """One result and one page (about 170 kB) per validated batch, kept forever, grow
+    without bound: the index step removes those past their retention, and their folders."""
+    gx_dir = tmp_path / "gx"
+    validator = validation.FeedValidator(gx_dir, EXPECTATIONS, build_data_docs=True)
+    key = "stay_permit/2024/10/03/KANIM-PLG_20241003_0800.csv"
+    frames = list(read_feed_file(Feed.STAY_PERMIT, SAMPLES / key, parse_landing_key(key), 100, FileReadState()))
+    parameters = validation_parameters(parse_landing_key(key))
+    for run in ("batch-old", "batch-new"):
+        validator.validate(Feed.STAY_PERMIT, frames[0].frame, parameters, run)
+    assert validator.publish_docs_index(results_days=30) == 0  # both validated just now
+    stored = _results(gx_dir)
+    assert {run: sorted(p.suffix for p in paths) for run, paths in stored.items()} == {
+        "batch-old": [".html", ".json"],
+        "batch-new": [".html", ".json"],
+    }
+
+    # Thirty days after the newer one: the older one is past its retention, the newer not yet.
+    newer = _validated_at(gx_dir, "batch-new")
+    assert _validated_at(gx_dir, "batch-old") < newer
+    assert validator.publish_docs_index(results_days=30, now=newer + timedelta(days=30)) == 1
+    assert all(not path.exists() for path in stored["batch-old"])  # its result and its page
+    assert all(path.exists() for path in stored["batch-new"])
+    assert set(_results(gx_dir)) == {"batch-new"}
+    index = validator.data_docs_index.read_text()
+    assert "batch-new" in index and "batch-old" not in index
+    # No empty folders left behind for the old run.
+    assert not (gx_dir / "gx" / "uncommitted" / "validations" / "stay_permit" / "batch-old").exists()
+
+
+def test_the_ingest_runs_index_step_applies_the_configured_retention(tmp_path: Path) -> None:
+    """``TIMPORA_GX_RESULTS_DAYS`` reaches the ingest DAGs' last task: a result stored under
+    a run of 2020 is removed, today's kept."""
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+
+    from timpora.config import environment_overrides
+    from timpora.ingest.pipeline import publish_docs_index
+
+    with environment_overrides(data_dir=str(tmp_path / "data"), gx_results_days="400") as settings:
+        assert settings.gx_results_days == 400
+        validator = validation.validator_for(settings.gx_dir, settings.expectations_dir)
+        key = "stay_permit/2024/10/03/KANIM-PLG_20241003_0800.csv"
+        frames = list(read_feed_file(Feed.STAY_PERMIT, SAMPLES / key, parse_landing_key(key), 100, FileReadState()))
+        validator.validate(Feed.STAY_PERMIT, frames[0].frame, validation_parameters(parse_landing_key(key)), "today")
+        validator.flush_docs()
+        # The same result, as if validated in 2020, put in the store with GX's own API.
+        store = gx.get_context(mode="file", project_root_dir=str(settings.gx_dir)).validation_results_store
+        (today,) = store.list_keys()
+        assert isinstance(today, ValidationResultIdentifier)
+        old = ValidationResultIdentifier(
+            expectation_suite_identifier=today.expectation_suite_identifier,
+            run_id=RunIdentifier(run_name="of-2020", run_time=datetime(2020, 3, 1, tzinfo=UTC)),
+            batch_identifier=today.batch_identifier,
+        )
+        store.set(old, store.get(today))
+        assert set(_results(settings.gx_dir)) == {"today", "of-2020"}
+        publish_docs_index(settings)
+        assert set(_results(settings.gx_dir)) == {"today"}
 
 
 def _validate_in_another_process(gx_dir: str, run_name: str) -> int:

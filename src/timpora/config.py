@@ -70,6 +70,9 @@ class Settings:
     # Cases a rule describes at once: a page's cases, assessments and evidence take a few
     # kilobytes each, so this bounds the reconcile's memory whatever a run finds.
     rule_page_rows: int = 20_000
+    # Days a batch's GX validation result and its Data Docs page are kept: one of each per
+    # validated batch, about 170 kB together; the quarantined rows stay in the warehouse.
+    gx_results_days: int = 90
     pg_work_mem: str = "256MB"
     event_queue_url: str | None = None
     event_queue_name: str = "timpora:landing-events"
@@ -187,6 +190,7 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         ingest_group_files=_int(environ, "TIMPORA_INGEST_GROUP_FILES", 500),
         ingest_group_spread=_int(environ, "TIMPORA_INGEST_GROUP_SPREAD", 4),
         rule_page_rows=_int(environ, "TIMPORA_RULE_PAGE_ROWS", 20_000),
+        gx_results_days=_int(environ, "TIMPORA_GX_RESULTS_DAYS", 90),
         pg_work_mem=_memory(environ, "TIMPORA_PG_WORK_MEM", "256MB"),
         event_queue_url=environ.get("TIMPORA_EVENT_QUEUE_URL") or None,
         event_queue_name=environ.get("TIMPORA_EVENT_QUEUE_NAME", "timpora:landing-events"),

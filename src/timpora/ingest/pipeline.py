@@ -262,10 +262,11 @@ def ingest_keys(keys: Iterable[str], settings: Settings | None = None) -> list[I
 def publish_docs_index(settings: Settings | None = None) -> None:
     """Rebuild the Data Docs index over the newest validation results. Each file's own
     result page is rendered as the file is ingested; the index, which GX builds by reading
-    every result it lists, once per batch of files (an ingest run's last step)."""
+    every result it lists, once per batch of files (an ingest run's last step), after the
+    results older than ``TIMPORA_GX_RESULTS_DAYS`` and their pages are removed."""
     settings = settings or get_settings()
     with metrics.stage("data docs index"):
-        validator_for(settings.gx_dir, settings.expectations_dir).publish_docs_index()
+        validator_for(settings.gx_dir, settings.expectations_dir).publish_docs_index(settings.gx_results_days)
 
 
 def ingest_pending(feed: Feed, settings: Settings | None = None) -> list[IngestResult]:

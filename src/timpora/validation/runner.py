@@ -15,11 +15,13 @@ import fcntl
 import gc
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 DATASOURCE = "timpora_feeds"
 # The Data Docs index lists this many of the newest validation results. GX reads every
 # result it lists to build the index (a few ms each): listing them all, with one result
-# per validated batch kept forever, made each build slower than the last.
+# per validated batch kept (TIMPORA_GX_RESULTS_DAYS), made each build slower than the last.
 DOCS_INDEX_RESULTS = 500
 # What GX reports per expectation: success, unexpected_count and a sample of unexpected
 # values (shown in the Data Docs). SUMMARY adds a sample of unexpected row indices, and to
@@ -226,12 +228,14 @@ class FeedValidator:
         if self.docs is not None:
             self.docs.flush()
 
-    def publish_docs_index(self) -> None:
-        """Rebuild the Data Docs index over the newest results, once per batch of files
-        (see :meth:`DataDocsPublisher.publish_index`)."""
-        if self.docs is not None:
-            self.docs.flush()
-            self.docs.publish_index()
+    def publish_docs_index(self, results_days: int | None = None, now: datetime | None = None) -> int:
+        """Rebuild the Data Docs index over the newest results, once per batch of files,
+        after removing the results older than ``results_days`` days (see
+        :meth:`DataDocsPublisher.publish_index`). Returns how many were removed."""
+        if self.docs is None:
+            return 0
+        self.docs.flush()
+        return self.docs.publish_index(results_days, now)
 
     def _row_verdicts(
         self, feed: Feed, data: pd.DataFrame, suite_result: Any, parameters: Mapping[str, Any], run_name: str
@@ -334,19 +338,62 @@ class DataDocsPublisher:
             context.validation_results_store.set(key, suite_result)
             context.build_data_docs(resource_identifiers=[key], build_index=False)
 
-    def publish_index(self) -> None:
-        """Rebuild the Data Docs index (and the suites' pages), on the publishing thread."""
-        self._executor.submit(self._build_index).result()
+    def publish_index(self, results_days: int | None = None, now: datetime | None = None) -> int:
+        """Rebuild the Data Docs index (and the suites' pages), on the publishing thread,
+        first removing the results validated more than ``results_days`` days before ``now``
+        (default: the present), with their pages. Returns how many results were removed."""
+        return self._executor.submit(self._build_index, results_days, now).result()
 
-    def _build_index(self) -> None:
+    def _build_index(self, results_days: int | None, now: datetime | None) -> int:
         from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
         with self._locked() as context:
+            expired = 0
+            if results_days is not None:
+                cutoff = (now or datetime.now(UTC)) - timedelta(days=results_days)
+                expired = expire_results(context.validation_results_store, cutoff)
             # Naming the suites renders their pages and no result's: no list at all would
-            # render every result's page again. No suite yet means no result either.
+            # render every result's page again. No suite yet means no result either. GX's
+            # index builder also deletes the page of every result no longer in the store.
             suites = [ExpectationSuiteIdentifier(name=suite.name) for suite in context.suites.all()]
             if suites:
                 context.build_data_docs(resource_identifiers=suites)
+            if expired:
+                # GX means to remove the folders a removed key leaves empty, but its test
+                # (`not Path(...).iterdir()`) is never true: each batch's run would leave
+                # two empty folders behind for good.
+                uncommitted = self.gx_dir / "gx" / "uncommitted"
+                for tree in (uncommitted / "validations", uncommitted / "data_docs" / "local_site" / "validations"):
+                    _remove_empty_folders(tree)
+        return expired
+
+
+def expire_results(store: Any, cutoff: datetime) -> int:
+    """Remove from a GX validation results store every result validated before ``cutoff``.
+
+    One result and one Data Docs page (about 170 kB together) per validated batch: kept
+    forever, they grow without bound, and GX lists every stored result each time it builds
+    the index. The warehouse keeps what reviewers need of a batch (its quarantined rows and
+    reasons, the file ledger's counts).
+    """
+    expired = [key for key in store.list_keys() if _utc(key.run_id.run_time) < cutoff]
+    for key in expired:
+        store.remove_key(store.key_to_tuple(key))
+    if expired:
+        log.info("removed %d validation results from before %s", len(expired), cutoff.isoformat())
+    return len(expired)
+
+
+def _remove_empty_folders(tree: Path) -> None:
+    """Remove every empty folder under ``tree`` (deepest first), not ``tree`` itself."""
+    for folder, subfolders, files in os.walk(tree, topdown=False):
+        if folder != str(tree) and not files and not any((Path(folder) / name).exists() for name in subfolders):
+            Path(folder).rmdir()
+
+
+def _utc(moment: datetime) -> datetime:
+    # GX stamps runs in UTC; a stamp read back without its zone is UTC too.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def row_verdicts(
