@@ -303,7 +303,7 @@ def test_the_ingest_runs_index_step_applies_the_configured_retention(tmp_path: P
     from timpora.config import environment_overrides
     from timpora.ingest.pipeline import publish_docs_index
 
-    with environment_overrides(data_dir=str(tmp_path / "data"), gx_results_days="400") as settings:
+    with environment_overrides(gx_dir=str(tmp_path / "gx"), gx_results_days="400") as settings:
         assert settings.gx_results_days == 400
         validator = validation.validator_for(settings.gx_dir, settings.expectations_dir)
         key = "stay_permit/2024/10/03/KANIM-PLG_20241003_0800.csv"
