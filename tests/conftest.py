@@ -18,7 +18,11 @@ from pathlib import Path
 
 import pytest
 
-SESSION_DIR = Path(tempfile.mkdtemp(prefix="timpora-tests-"))
+# Processes the tests spawn (GX workers, multiprocessing pools) import this module too:
+# they share the session's folder, which only the pytest process that made it removes.
+_INHERITED_SESSION_DIR = os.environ.get("TIMPORA_TEST_SESSION_DIR")
+SESSION_DIR = Path(_INHERITED_SESSION_DIR or tempfile.mkdtemp(prefix="timpora-tests-"))
+os.environ["TIMPORA_TEST_SESSION_DIR"] = str(SESSION_DIR)
 os.environ["TIMPORA_DATA_DIR"] = str(SESSION_DIR / "data")
 os.environ["TIMPORA_AIRFLOW_HOME"] = str(SESSION_DIR / "airflow")
 os.environ.pop("TIMPORA_WAREHOUSE_URL", None)
@@ -39,7 +43,8 @@ SAMPLES = DATA / "samples" / "landing"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    shutil.rmtree(SESSION_DIR, ignore_errors=True)
+    if not _INHERITED_SESSION_DIR:
+        shutil.rmtree(SESSION_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
