@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from minio import Minio
 
 from tests.conftest import copy_samples
 from timpora.config import get_settings
 from timpora.feeds.contracts import Feed
-from timpora.ingest.pipeline import ingest_key
+from timpora.ingest.pipeline import ingest_key, ingest_keys
 from timpora.landing.store import BucketLandingStore, FolderLandingStore, LandingStore, landing_store
 from timpora.landing.sweep import sweep_feed
 from timpora.warehouse.db import warehouse_engine
@@ -35,9 +37,10 @@ def test_both_landing_stores_behave_alike(s3_landing: str, tmp_path: Path, kind:
     assert [o.key for o in store.list_objects("visa/")] == [k for k in keys if k.startswith("visa/")]
     stat = store.stat(keys[0])
     assert stat.size == (tmp_path / "source" / keys[0]).stat().st_size
-    with store.local_copy(keys[0]) as path:
-        assert path.read_bytes() == (tmp_path / "source" / keys[0]).read_bytes()
-        assert path.name == Path(keys[0]).name
+    with store.local_copy(keys[0]) as copy:
+        assert copy.path.read_bytes() == (tmp_path / "source" / keys[0]).read_bytes()
+        assert copy.path.name == Path(keys[0]).name
+        assert copy.etag == stat.etag
     assert store.exists(keys[0]) and not store.exists("visa/2024/10/03/missing.jsonl")
 
 
@@ -50,6 +53,34 @@ def test_ingest_reads_from_the_bucket(s3_landing: str, tmp_path: Path) -> None:
     with warehouse_engine(settings).connect() as conn:
         etags = conn.execute(sa.text("SELECT source_etag FROM file_ledger")).scalars().all()
     assert all(etags)
+
+
+def test_ingesting_a_batch_asks_the_bucket_once_for_its_size_and_once_for_its_body(
+    s3_landing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands of small files land on a peak day: each request to the bucket counts.
+    ``ingest_keys`` stats each key once (sizes plan the groups) and reads it with one GET,
+    whose ETag the ledger records."""
+    keys = upload_samples(landing_store(), tmp_path / "source")
+    requests: list[tuple[str, str]] = []
+    real_url_open = Minio._url_open
+
+    def counted(self: Minio, method: str, region: str, bucket_name: str | None = None, **kwargs: Any) -> Any:
+        if kwargs.get("object_name"):  # not the client's one-off lookup of the bucket's region
+            requests.append((method, kwargs["object_name"]))
+        return real_url_open(self, method, region, bucket_name, **kwargs)
+
+    monkeypatch.setattr(Minio, "_url_open", counted)
+    results = ingest_keys(keys)
+    assert [r.status for r in results] == ["LOADED"] * 4
+    assert sorted(requests) == sorted([("HEAD", key) for key in keys] + [("GET", key) for key in keys])
+    monkeypatch.undo()
+    store = landing_store()
+    with warehouse_engine(get_settings()).connect() as conn:
+        recorded: dict[str, str | None] = dict(
+            conn.execute(sa.text("SELECT object_key, source_etag FROM file_ledger")).tuples().all()
+        )
+    assert recorded == {key: store.stat(key).etag for key in keys}
 
 
 def test_the_sweep_finds_what_no_event_announced(s3_landing: str, tmp_path: Path) -> None:

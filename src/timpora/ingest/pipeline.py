@@ -150,9 +150,8 @@ def register_object(key: str, settings: Settings | None = None, store: LandingSt
     """Register one landed object in the ledger (idempotent)."""
     settings = settings or get_settings()
     store = store or landing_store(settings)
-    etag = store.stat(key).etag
-    with store.local_copy(key) as path:
-        return _register_path(key, path, settings, etag)
+    with store.local_copy(key) as copy:
+        return _register_path(key, copy.path, settings, copy.etag)
 
 
 def _register_path(key: str, path: Path, settings: Settings, etag: str | None = None) -> LedgerEntry:
@@ -179,9 +178,8 @@ def ingest_group(
     files: list[tuple[LedgerEntry, Path]] = []
     with ExitStack() as copies:
         for key in dict.fromkeys(keys):
-            etag = store.stat(key).etag
-            path = copies.enter_context(store.local_copy(key))
-            files.append((_register_path(key, path, settings, etag), path))
+            copy = copies.enter_context(store.local_copy(key))
+            files.append((_register_path(key, copy.path, settings, copy.etag), copy.path))
         processed = process_entries(files, settings)
         by_key = {entry.object_key: result for (entry, _), result in zip(files, processed, strict=True)}
     return [by_key[key.lstrip("/")] for key in keys]

@@ -31,6 +31,15 @@ class LandedObject:
     etag: str | None = None
 
 
+@dataclass(frozen=True)
+class LocalCopy:
+    """A landed object's body on local disk, with the ETag of the body read: the ledger
+    records that one, not one read by an earlier stat that an overwrite may have made stale."""
+
+    path: Path
+    etag: str | None
+
+
 class LandingStore(Protocol):
     """What ingest needs from a landing zone."""
 
@@ -43,7 +52,7 @@ class LandingStore(Protocol):
     def stat(self, key: str) -> LandedObject: ...
 
     @contextmanager
-    def local_copy(self, key: str) -> Iterator[Path]: ...
+    def local_copy(self, key: str) -> Iterator[LocalCopy]: ...
 
     def put_file(self, key: str, source: Path) -> None: ...
 
@@ -95,11 +104,8 @@ class FolderLandingStore:
         return self._described(path)
 
     @contextmanager
-    def local_copy(self, key: str) -> Iterator[Path]:
-        path = self._path(key)
-        if not path.is_file():
-            raise FileNotFoundError(f"no landed object {key!r} in {self.root}")
-        yield path
+    def local_copy(self, key: str) -> Iterator[LocalCopy]:
+        yield LocalCopy(self._path(key), self.stat(key).etag)
 
     def put_file(self, key: str, source: Path) -> None:
         target = self._path(key)
@@ -150,13 +156,23 @@ class BucketLandingStore:
         return True
 
     @contextmanager
-    def local_copy(self, key: str) -> Iterator[Path]:
+    def local_copy(self, key: str) -> Iterator[LocalCopy]:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.work_dir) as folder:
             # Keep the object's own name: readers look at its suffix (.gz).
             target = Path(folder) / Path(key).name
-            self.client.fget_object(self.s3.bucket, key, str(target))
-            yield target
+            # One GET, whose ETag is the body's own. fget_object would stat the object
+            # first (a second request per file, and an ETag read before the body).
+            response = self.client.get_object(self.s3.bucket, key)
+            try:
+                with target.open("wb") as body:
+                    for block in response.stream(HASH_BLOCK):
+                        body.write(block)
+                etag = (response.headers.get("ETag") or "").strip('"') or None
+            finally:
+                response.close()
+                response.release_conn()
+            yield LocalCopy(target, etag)
 
     def put_file(self, key: str, source: Path) -> None:
         self.client.fput_object(self.s3.bucket, key, str(source))
