@@ -110,10 +110,14 @@ def test_a_stay_reported_in_two_files_of_a_group_folds_once(warehouse: str, land
     morning = lodging_file(landing, "LDG-167101", "0800", [check_in, guest_of("LDG-167101", 2)])
     # The same report twice (an exact duplicate across the group's files) and its check-out.
     noon = lodging_file(landing, "LDG-167101", "1200", [check_in, check_out])
-    results = ingest_group([morning, noon])
-    # One copy of the duplicate is kept, in whichever file the merge stored first.
-    assert [(r.rows_loaded, r.rows_duplicate) for r in results] in ([(2, 0), (1, 1)], [(1, 1), (2, 0)])
-    assert sum(r.rows_loaded for r in results) == 3
+    # Handed over latest first: the copy kept is still the morning file's, which landed first.
+    results = ingest_group([noon, morning])
+    assert [(r.object_key, r.rows_loaded, r.rows_duplicate) for r in results] == [(noon, 1, 1), (morning, 2, 0)]
+    kept = scalar(
+        "SELECT f.object_key FROM hotel_guest_event AS e JOIN file_ledger AS f ON f.ledger_id = e.ledger_id "
+        "WHERE e.report_id = 'LDG-167101-00001' AND e.event = 'CHECK_IN'"
+    )
+    assert kept == morning
     stay = (
         scalar("SELECT event_count FROM guest_stay WHERE report_id = 'LDG-167101-00001'"),
         scalar("SELECT status FROM guest_stay WHERE report_id = 'LDG-167101-00001'"),
@@ -167,10 +171,11 @@ def _outcome(results: list[Any]) -> dict[str, Any]:
             return sorted(tuple(row) for row in conn.execute(sa.text(sql)))
 
         return {
-            "files": sorted((r.object_key, r.status, r.rows_read, r.rows_quarantined) for r in results),
-            # An exact duplicate spanning two files of a group is kept in either file.
-            "loaded + duplicates": sum(r.rows_loaded + r.rows_duplicate for r in results),
-            "loaded": sum(r.rows_loaded for r in results),
+            # An exact duplicate is kept in the file that landed first, grouped with it or not.
+            "files": sorted(
+                (r.object_key, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_duplicate)
+                for r in results
+            ),
             "quarantine": rows("SELECT object_key, scope, line_no, reasons FROM quarantine"),
             "stays": rows(
                 "SELECT report_id, status, event_count, last_event, passport_key, check_out_epoch, "
@@ -218,18 +223,26 @@ def test_grouping_does_not_change_what_a_messy_day_becomes(
     truth = generate_day(landing, tmp_path / "truth.json", stays=240, seed=23)
     keys: list[str] = truth["files"]
     assert sum(key.startswith("hotel_guest/") for key in keys) > 5
+    # A lodging sends half its noon report again in the evening: those rows exact duplicates.
+    first = keys[0]
+    assert first.endswith("T1200.csv")
+    resent = first.replace("T1200.csv", "T1900.csv")
+    lines = (landing / first).read_bytes().splitlines(keepends=True)
+    (landing / resent).write_bytes(b"".join(lines[: len(lines) // 2]))
+    keys = sorted([*keys, resent])
     override_environment(ingest_group_files="1")
     try:
-        one_by_one = _outcome(ingest_keys(keys))
+        one_by_one = _outcome(ingest_keys(keys))  # in landing order: the noon copies stay
     finally:
         override_environment(ingest_group_files=None)
     _fresh_warehouse(request, warehouse, tmp_path)
     before = validation_results()
     override_environment(ingest_group_spread="1")  # as few groups as the budgets allow
     try:
-        grouped = _outcome(ingest_keys(keys))
+        grouped = _outcome(ingest_keys(list(reversed(keys))))  # handed over latest first
     finally:
         override_environment(ingest_group_spread=None)
     assert validation_results() - before < len(keys) / 2
     assert one_by_one["quarantine"], "the generated day has bad rows to compare"
+    assert any(file[-1] for file in one_by_one["files"]), "the generated day has re-delivered rows to compare"
     assert grouped == one_by_one

@@ -4,7 +4,8 @@
 -- then analyze_touched.sql, marks.sql and fold.sql mark their people and fold them again.
 
 -- An exact duplicate (same normalised content, in this file or an earlier one) hits the
--- unique row hash and is skipped; the copy stored first is kept.
+-- unique row hash and is skipped: a copy stored by an earlier merge is kept, and among these
+-- files' copies the one that landed first.
 INSERT INTO hotel_guest_event (
     ledger_id, line_no, row_hash, arrival_key, report_id, event, lodging_id, lodging_name,
     lodging_region_code, guest_surname, guest_given_names, sex, date_of_birth, nationality,
@@ -22,6 +23,9 @@ SELECT
     reported_at_utc, reported_at_epoch, mrz_line1, mrz_line2
 FROM stg_hotel_guest_event
 WHERE ledger_id IN :ledger_ids
+-- In landing order (date, key, version, line): a row repeated across the group's files is
+-- kept in the file that landed first, as it would be had the files come in separate runs.
+ORDER BY arrival_key
 ON CONFLICT (row_hash) DO NOTHING;
 
 DELETE FROM merge_touched_report WHERE ledger_id = :merge_id;
