@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tests.test_bad_inputs import DAY, assert_conserved, guest_line, quarantined
 from tests.test_ingest_semantics import hotel_text, scalar, write
 from timpora.config import get_settings, override_environment
-from timpora.ingest.pipeline import ingest_group, ingest_keys, plan_groups
+from timpora.ingest.pipeline import ingest_group, ingest_key, ingest_keys, plan_groups, register_object
 from timpora.warehouse.db import warehouse_engine
 
 
@@ -130,6 +130,35 @@ def test_a_stay_reported_in_two_files_of_a_group_folds_once(warehouse: str, land
     assert scalar("SELECT marked_by FROM reconcile_dirty") == results[0].ledger_id
 
 
+def test_a_body_sent_under_two_keys_is_processed_once_however_it_comes(warehouse: str, landing: Path) -> None:
+    """A lodging's system sends the same report again under a new name. Whether the two
+    files come in one group or were both registered before either was processed, the one
+    that landed first is processed and the other is closed as its byte-identical twin."""
+    lines = [guest_of("LDG-167101", 1), guest_of("LDG-167101", 2)]
+    noon = lodging_file(landing, "LDG-167101", "20241003T1200", lines)
+    evening = write(landing, noon.replace("T1200", "T1900"), (landing / noon).read_text())
+    results = ingest_group([evening, noon])  # handed over latest first
+    assert [(r.object_key, r.status, r.rows_read, r.rows_loaded, r.rows_duplicate) for r in results] == [
+        (evening, "DUPLICATE_BODY", 2, 0, 2),
+        (noon, "LOADED", 2, 2, 0),
+    ]
+    for result in results:
+        assert_conserved(result)
+    twin_of = "SELECT duplicate_of FROM file_ledger WHERE object_key = :key"
+    assert scalar(twin_of, key=evening) == results[1].ledger_id
+    assert scalar("SELECT COUNT(*) FROM hotel_guest_event") == 2
+    # A sweep registers both before either is processed; then each is processed alone.
+    other = [guest_of("LDG-167201", 3)]
+    first = lodging_file(landing, "LDG-167201", "20241003T1200", other)
+    second = write(landing, first.replace("T1200", "T1900"), (landing / first).read_text())
+    assert [register_object(key).status for key in (first, second)] == ["REGISTERED", "REGISTERED"]
+    assert ingest_key(first).status == "LOADED"
+    later = ingest_key(second)
+    assert (later.status, later.rows_read, later.rows_duplicate, later.skipped) == ("DUPLICATE_BODY", 1, 1, False)
+    assert scalar(twin_of, key=second) == ingest_key(first).ledger_id
+    assert "byte-identical to " + first in (later.note or "")
+
+
 def test_a_file_that_cannot_be_read_is_rejected_alone(warehouse: str, landing: Path) -> None:
     good = lodging_file(landing, "LDG-167101", "a", [guest_of("LDG-167101", 1)])
     broken = write(landing, f"hotel_guest/{DAY}/LDG-167201_broken.csv", "this;is;not;the;header\n1;2;3;4;5\n")
@@ -223,13 +252,14 @@ def test_grouping_does_not_change_what_a_messy_day_becomes(
     truth = generate_day(landing, tmp_path / "truth.json", stays=240, seed=23)
     keys: list[str] = truth["files"]
     assert sum(key.startswith("hotel_guest/") for key in keys) > 5
-    # A lodging sends half its noon report again in the evening: those rows exact duplicates.
-    first = keys[0]
-    assert first.endswith("T1200.csv")
-    resent = first.replace("T1200.csv", "T1900.csv")
-    lines = (landing / first).read_bytes().splitlines(keepends=True)
-    (landing / resent).write_bytes(b"".join(lines[: len(lines) // 2]))
-    keys = sorted([*keys, resent])
+    # One lodging sends half its noon report again in the evening (those rows exact
+    # duplicates), another the whole report again under a new name (a byte-identical body).
+    halves, whole = keys[0], keys[1]
+    assert halves.endswith("T1200.csv") and whole.endswith("T1200.csv")
+    lines = (landing / halves).read_bytes().splitlines(keepends=True)
+    (landing / halves.replace("T1200", "T1900")).write_bytes(b"".join(lines[: len(lines) // 2]))
+    (landing / whole.replace("T1200", "T1900")).write_bytes((landing / whole).read_bytes())
+    keys = sorted([*keys, halves.replace("T1200", "T1900"), whole.replace("T1200", "T1900")])
     override_environment(ingest_group_files="1")
     try:
         one_by_one = _outcome(ingest_keys(keys))  # in landing order: the noon copies stay

@@ -4,7 +4,9 @@
   the sweep for one object) finds its entry: a no-op.
 * A changed body under a known key is registered as that key's next version.
 * A body byte-identical to a file already processed under another key is registered as
-  ``DUPLICATE_BODY`` and not processed again; all its rows count as exact duplicates.
+  ``DUPLICATE_BODY`` and not processed again; all its rows count as exact duplicates. So
+  is one found so when its turn comes: its twin was processed after it was registered, or
+  both came in one group (the one that landed first is processed).
 """
 
 from __future__ import annotations
@@ -143,11 +145,49 @@ def register(
             rows_loaded=0,
             rows_quarantined=0,
             rows_duplicate=rows,
-            note=f"byte-identical to {original['object_key']} (already {original['status'].lower()}): "
-            "not processed again",
+            note=_duplicate_body_note(original["object_key"], original["status"]),
             loaded_at=now_utc(),
         )
     return _inserted(conn, values)
+
+
+def _duplicate_body_note(original_key: str, original_status: str) -> str:
+    return f"byte-identical to {original_key} (already {original_status.lower()}): not processed again"
+
+
+@dataclass(frozen=True)
+class ProcessedBody:
+    """The processed file a body was first seen in."""
+
+    ledger_id: str
+    object_key: str
+    status: str
+    rows_read: int
+
+
+def processed_bodies(conn: Connection, digests: list[str]) -> dict[str, ProcessedBody]:
+    """For each content hash already processed under some key, the earliest such file."""
+    found: dict[str, ProcessedBody] = {}
+    for row in query_sql(conn, "ingest/ledger_processed_bodies", {"digests": digests}):
+        body = ProcessedBody(row.ledger_id, row.object_key, row.status, row.rows_read or 0)
+        found.setdefault(row.content_sha256, body)
+    return found
+
+
+def close_as_duplicate_body(conn: Connection, ledger_id: str, original: ProcessedBody) -> None:
+    """Close a registered file whose body turned out, when its turn came, byte-identical
+    to a processed one (registered before that one was done, or beside it in one group)."""
+    run_sql(
+        conn,
+        "ingest/ledger_duplicate_body",
+        {
+            "ledger_id": ledger_id,
+            "duplicate_of": original.ledger_id,
+            "rows_read": original.rows_read,
+            "note": _duplicate_body_note(original.object_key, original.status),
+            "loaded_at": now_utc(),
+        },
+    )
 
 
 def _inserted(conn: Connection, values: dict[str, Any]) -> LedgerEntry:

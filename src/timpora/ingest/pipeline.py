@@ -43,7 +43,16 @@ from timpora.feeds.parsing import (
 )
 from timpora.feeds.reading import FileRejected
 from timpora.feeds.structure import Rejected, reason
-from timpora.ingest.ledger import LedgerEntry, get_entry, now_utc, pending_entries, register
+from timpora.ingest.ledger import (
+    LedgerEntry,
+    ProcessedBody,
+    close_as_duplicate_body,
+    get_entry,
+    now_utc,
+    pending_entries,
+    processed_bodies,
+    register,
+)
 from timpora.landing.store import LandingStore, landing_store, sha256_of
 from timpora.reference import nationality_codes, regency_codes
 from timpora.reference.visa_catalogue import all_index_codes
@@ -318,9 +327,48 @@ def process_entries(files: Sequence[tuple[LedgerEntry, Path]], settings: Setting
         if todo:
             with transaction(engine) as conn:
                 run_sql(conn, "ingest/clear_attempt", {"ledger_ids": list(todo)})
-            for result in _process(list(todo.values()), settings):
+            twins = _twins(todo, engine)
+            originals = [file for ledger_id, file in todo.items() if ledger_id not in twins]
+            for result in _process(originals, settings) if originals else []:
                 results[result.ledger_id] = result
+            results.update(_close_twins(twins, results, engine))
     return [results[entry.ledger_id] for entry, _ in files]
+
+
+def _twins(todo: Mapping[str, _File], engine: Engine) -> dict[str, ProcessedBody | str]:
+    """Files not to process, each with what its body is byte-identical to: a file already
+    processed (registered after this one was), or one of these that landed earlier (its
+    ledger id). A body sent twice under two keys is processed once, whether the two come
+    in one run or in two."""
+    with engine.connect() as conn:
+        processed = processed_bodies(conn, sorted({file.entry.content_sha256 for file in todo.values()}))
+    twins: dict[str, ProcessedBody | str] = {}
+    first: dict[str, str] = {}
+    for file in sorted(todo.values(), key=lambda file: (file.entry.object_key, file.entry.object_version)):
+        digest = file.entry.content_sha256
+        if digest in processed:
+            twins[file.entry.ledger_id] = processed[digest]
+        elif digest in first:
+            twins[file.entry.ledger_id] = first[digest]
+        else:
+            first[digest] = file.entry.ledger_id
+    return twins
+
+
+def _close_twins(
+    twins: Mapping[str, ProcessedBody | str], results: Mapping[str, IngestResult], engine: Engine
+) -> dict[str, IngestResult]:
+    """Close the set-aside files as ``DUPLICATE_BODY`` of their processed twins."""
+    if not twins:
+        return {}
+    with transaction(engine) as conn:
+        for ledger_id, original in twins.items():
+            if isinstance(original, str):
+                done = results[original]
+                original = ProcessedBody(done.ledger_id, done.object_key, done.status, done.rows_read)
+            close_as_duplicate_body(conn, ledger_id, original)
+        closed = [get_entry(conn, ledger_id) for ledger_id in twins]
+    return {entry.ledger_id: _result(entry, skipped=False) for entry in closed if entry is not None}
 
 
 @dataclass
