@@ -134,18 +134,16 @@ def register(
         )
         return _inserted(conn, values)
     values.update(feed=landing.feed.value, landing_date=landing.landing_date, status="REGISTERED")
-    same_body = query_sql(conn, "ingest/ledger_same_body", {"content_sha256": content_sha256})
-    if same_body:
-        original = same_body[0]._mapping
-        rows = original["rows_read"] or 0
+    original = processed_bodies(conn, [content_sha256]).get(content_sha256)
+    if original is not None:
         values.update(
             status="DUPLICATE_BODY",
-            duplicate_of=original["ledger_id"],
-            rows_read=rows,
+            duplicate_of=original.ledger_id,
+            rows_read=original.rows_read,
             rows_loaded=0,
             rows_quarantined=0,
-            rows_duplicate=rows,
-            note=_duplicate_body_note(original["object_key"], original["status"]),
+            rows_duplicate=original.rows_read,
+            note=_duplicate_body_note(original.object_key, original.status),
             loaded_at=now_utc(),
         )
     return _inserted(conn, values)
