@@ -19,8 +19,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from bench_env import bench_secrets
 
 from timpora.config import override_environment
+
+bench_secrets()
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

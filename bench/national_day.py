@@ -34,7 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from bench_env import bench_secrets
 from ingest_throughput import peak_rss_mb
+
+bench_secrets()
 
 DAY = date(2024, 10, 3)
 # The PostgreSQL server's maintenance database, where the year and each run's copy are created.

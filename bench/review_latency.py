@@ -21,11 +21,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from bench_env import bench_secrets
 
 from timpora.config import override_environment
 
+bench_secrets()
+
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "bench-password-2024"
+RUNTIME_LOGIN = "timpora_bench_app"
 
 
 def _flags(count: int, seed: int) -> pd.DataFrame:
@@ -93,14 +97,17 @@ def main() -> None:
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    override_environment(warehouse_url=ADMIN_URL.rsplit("/", 1)[0] + "/" + name)
+    owner_url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    # As in production: migrations as the owner, the app as a login of the runtime role
+    # (the app refuses a superuser's connection in production).
+    override_environment(warehouse_url=owner_url)
     try:
         from fastapi.testclient import TestClient
 
         from timpora.review import service as svc
         from timpora.review.app import create_app
         from timpora.warehouse.bulk import insert_frame
-        from timpora.warehouse.db import dispose_engines, transaction, warehouse_engine
+        from timpora.warehouse.db import dispose_engines, run_sql, transaction, warehouse_engine
         from timpora.warehouse.migrate import migrate
 
         engine = warehouse_engine()
@@ -108,13 +115,17 @@ def main() -> None:
         started = time.perf_counter()
         with transaction(engine) as conn:
             insert_frame(conn, "flag", _flags(args.flags, 7))
+            run_sql(conn, "security/runtime_login", {"login_name": RUNTIME_LOGIN, "login_password": PASSWORD})
         with engine.connect() as conn:
             conn.execute(sa.text("ANALYZE flag"))
             conn.commit()
         loaded = time.perf_counter() - started
+        runtime_url = owner_url.replace("postgres@", f"{RUNTIME_LOGIN}:{PASSWORD}@", 1)
+        override_environment(warehouse_url=runtime_url, warehouse_owner_url=owner_url)
+        engine = warehouse_engine()
         svc.save_user("bench_reviewer", PASSWORD, "reviewer", "16")
         svc.save_user("bench_city", PASSWORD, "reviewer", "16.71")
-        client = TestClient(create_app())
+        client = TestClient(create_app(), base_url="https://testserver")  # production cookies are Secure
         csrf = client.post("/api/login", json={"username": "bench_reviewer", "password": PASSWORD}).json()["csrf_token"]
         samples: dict[str, list[float]] = {}
         with engine.connect() as conn:

@@ -16,7 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_env import bench_secrets
+
 from timpora.config import override_environment
+
+bench_secrets()
 
 
 def main() -> None:

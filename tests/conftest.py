@@ -7,6 +7,7 @@ once per database; each run gets a fresh, migrated database of its own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -30,12 +31,30 @@ os.environ.pop("TIMPORA_S3_ENDPOINT", None)
 os.environ["TIMPORA_CHUNK_ROWS"] = "5000"
 # One GX context for the session: creating one costs about a second.
 os.environ["TIMPORA_GX_DIR"] = str(SESSION_DIR / "gx")
+# A PostgreSQL warehouse is production mode, which refuses missing or public secrets.
+os.environ["TIMPORA_PSEUDONYM_KEY"] = "tests-pseudonym-key-0123456789abcdefghijkl"
+os.environ["TIMPORA_REVIEW_SECRET"] = "tests-review-secret-0123456789abcdefghijkl"
+os.environ["TIMPORA_AUDIT_KEY"] = "tests-audit-key-0123456789abcdefghijklmnop"
 
 from timpora.config import apply_airflow_environment, get_settings, override_environment  # noqa: E402
 
 apply_airflow_environment(get_settings())
 
 PG_ADMIN_URL = os.environ.get("TIMPORA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# The login the PostgreSQL tests run the platform as: a member of the runtime role, as the
+# app and the DAG tasks are in production. Migrations run as the owner (PG_ADMIN_URL).
+PG_RUNTIME_LOGIN = "timpora_test_app"
+
+
+def pg_url(database: str, user: str | None = None) -> str:
+    """The machine's PostgreSQL, a database of it, as the admin or as another login."""
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    if user is not None:
+        scheme, rest = base.split("://", 1)
+        base = f"{scheme}://{user}@{rest.split('@', 1)[-1]}"
+    return base + "/" + database
+
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 # The shared sample landing day (FEEDS.md formats, with what a correct platform makes of it).
@@ -91,9 +110,16 @@ def pg_template() -> Iterator[str]:
     admin = _admin_engine()
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    url = pg_url(name)
     migrate(engine_for_url(url))
     dispose_engines()
+    with admin.connect() as conn:
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": PG_RUNTIME_LOGIN}).first()
+        if not exists:
+            # Another session of the suite may make it meanwhile.
+            with contextlib.suppress(sa.exc.ProgrammingError):
+                conn.execute(sa.text(f"CREATE ROLE {PG_RUNTIME_LOGIN} LOGIN"))
+        conn.execute(sa.text(f"GRANT timpora_runtime TO {PG_RUNTIME_LOGIN}"))
     yield name
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -125,7 +151,8 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         override_environment(
             data_dir=str(data_dir),
-            warehouse_url=PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name,
+            warehouse_url=pg_url(name, PG_RUNTIME_LOGIN),
+            warehouse_owner_url=pg_url(name),
             landing_dir=str(tmp_path / "landing"),
         )
         yield "postgresql"
@@ -134,7 +161,9 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     dispose_engines()
-    override_environment(data_dir=str(SESSION_DIR / "data"), warehouse_url=None, landing_dir=None)
+    override_environment(
+        data_dir=str(SESSION_DIR / "data"), warehouse_url=None, warehouse_owner_url=None, landing_dir=None
+    )
 
 
 @pytest.fixture

@@ -89,3 +89,10 @@ def flag_state(flag_id: str) -> tuple[str, str | None, str | None]:
             sa.text("SELECT status, assignee, disposition FROM flag WHERE flag_id = :f"), {"f": flag_id}
         ).one()
     return row[0], row[1], row[2]
+
+
+def client(app: Any, **options: Any) -> Any:
+    """A test client over HTTPS, as production serves the app (its cookies are Secure)."""
+    from fastapi.testclient import TestClient
+
+    return TestClient(app, base_url="https://testserver", **options)

@@ -16,8 +16,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import PG_ADMIN_URL
-from tests.services import REPO
+from tests.conftest import PG_ADMIN_URL, REPO
 from timpora.ingest.pipeline import MERGE_PARTS, merge_stage
 
 SCALES = (0.005, 0.01)

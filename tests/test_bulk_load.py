@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from timpora.config import get_settings
 from timpora.warehouse.bulk import COPY_ROWS, insert_frame
-from timpora.warehouse.db import transaction, warehouse_engine
+from timpora.warehouse.db import owner_engine, transaction
 
 AWKWARD_TEXT = ["a,b", 'say "hi"', "two\nlines", "semi;colon", "Müller Ñúñez 王", "back\\slash", "  padded  "]
 
@@ -39,7 +39,7 @@ def _stored(conn: sa.Connection) -> list[tuple[object, ...]]:
 
 
 def test_insert_frame_keeps_every_value_as_written(warehouse: str) -> None:
-    engine = warehouse_engine(get_settings())
+    engine = owner_engine(get_settings())
     n = len(AWKWARD_TEXT)
     frame = pd.DataFrame(
         {
@@ -74,7 +74,7 @@ def test_insert_frame_keeps_every_value_as_written(warehouse: str) -> None:
 
 
 def test_insert_frame_takes_dates_as_objects_and_frames_over_one_copy_chunk(warehouse: str) -> None:
-    engine = warehouse_engine(get_settings())
+    engine = owner_engine(get_settings())
     n = COPY_ROWS + 3
     frame = pd.DataFrame(
         {
@@ -106,7 +106,7 @@ def test_a_transaction_given_work_memory_sorts_and_builds_indexes_with_it(wareho
     """The heavy merges and the reconcile's steps ask for more memory than the server's
     default, for their sorts and hashes and for the indexes the star builds on its staged
     rows; only for their own transaction."""
-    engine = warehouse_engine(get_settings())
+    engine = owner_engine(get_settings())
     with transaction(engine, "96MB") as conn:
         if warehouse == "postgresql":
             assert conn.execute(sa.text("SHOW work_mem")).scalar_one() == "96MB"
@@ -137,7 +137,7 @@ def test_a_query_copied_out_of_postgresql_gives_the_frame_its_fetched_rows_give(
     timestamps with fractions, booleans, awkward text and all-NULL columns."""
     from timpora.warehouse.db import _clause, _copied_frames
 
-    engine = warehouse_engine(get_settings())
+    engine = owner_engine(get_settings())
     with engine.begin() as conn:
         _create_probe(conn)
         for statement in PROBE_ROWS:
@@ -177,7 +177,7 @@ def test_query_frame_copies_only_the_reads_that_ask_for_it(warehouse: str, monke
     saves); the reconcile's large reads ask for the copy. Either way the frame is the same."""
     from timpora.warehouse import db
 
-    engine = warehouse_engine(get_settings())
+    engine = owner_engine(get_settings())
     with engine.begin() as conn:
         conn.execute(
             sa.text(
@@ -215,7 +215,7 @@ def test_warehouse_sessions_run_without_jit(warehouse: str, monkeypatch: pytest.
     monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=123456")
     dispose_engines()
     try:
-        engine = warehouse_engine(get_settings())
+        engine = owner_engine(get_settings())
         with engine.connect() as conn:
             assert conn.execute(sa.text("SHOW jit")).scalar_one() == "off"
             assert conn.execute(sa.text("SHOW statement_timeout")).scalar_one() == "123456ms"

@@ -1,3 +1,3 @@
 -- Statistics for this run's candidates before they are joined with the flags: the table
 -- is refilled inside the reconcile's transaction, where autovacuum never sees it.
-ANALYZE flag_candidate;
+SELECT timpora_analyze('flag_candidate');

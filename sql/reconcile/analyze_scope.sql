@@ -3,5 +3,5 @@
 -- scope, and none of the stays an ingest has just merged) PostgreSQL plans the candidate
 -- pairs of identity linking as nested loops of index probes into the two million permits
 -- and visas, one per stay. ANALYZE samples at most 30,000 rows per table.
-ANALYZE reconcile_scope;
-ANALYZE guest_stay;
+SELECT timpora_analyze('reconcile_scope');
+SELECT timpora_analyze('guest_stay');

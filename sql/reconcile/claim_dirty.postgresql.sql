@@ -13,7 +13,7 @@
 -- time, the list of keys it locked spilling to disk: 2.7 s of a step both connections
 -- wait for, 1.3 s after ANALYZE (which samples at most 30,000 rows). Its lock does not
 -- block the ingests' writes.
-ANALYZE reconcile_dirty;
+SELECT timpora_analyze('reconcile_dirty');
 DELETE FROM reconcile_scope WHERE reason <> 'MARKED';
 UPDATE reconcile_scope SET run_id = :run_id;
 -- A claim a failed run left keeps its row; a new mark that says documents changed says so

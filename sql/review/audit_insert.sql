@@ -1,2 +1,7 @@
-INSERT INTO audit_log (audit_id, at, actor, action, flag_id, detail)
-VALUES (:audit_id, :now, :username, :action, :flag_id, :detail);
+INSERT INTO audit_log (
+    audit_id, at, actor, action, flag_id, detail, region_code, province_code, seq, prev_hash, row_hash
+)
+VALUES (
+    :audit_id, :at, :actor, :action, :flag_id, :detail, :region_code, :province_code, :seq, :prev_hash,
+    :row_hash
+);

@@ -1,2 +1,2 @@
-SELECT flag_id, status FROM flag
+SELECT flag_id, status, assignee FROM flag
 WHERE flag_id IN :flag_ids AND (province_code = :scope OR region_code = :scope);

@@ -1,6 +1,6 @@
 -- One page of the queue within the user's region scope: by priority (then age), or by age.
 SELECT
-    f.flag_id, f.rule_code, f.severity, f.priority, f.status, f.disposition, f.passport_number,
+    f.flag_id, f.rule_code, f.severity, f.priority, f.status, f.disposition, f.person_key, f.passport_number,
     f.nationality, f.report_ids, f.lodging_id, f.region_code, f.province_code, f.first_night,
     f.last_night, f.night_count, f.reason_id, f.reason_en, f.assignee, f.raised_at, f.updated_at,
     f.closed_at

@@ -1,2 +1,2 @@
-INSERT INTO user_session (token_hash, username, csrf_token, created_at, expires_at)
-VALUES (:token_hash, :username, :csrf_token, :now, :expires_at);
+INSERT INTO user_session (token_hash, username, csrf_token, created_at, expires_at, last_seen_at)
+VALUES (:token_hash, :username, :csrf_token, :now, :expires_at, :now);

@@ -10,15 +10,17 @@ import json
 import logging
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from timpora.config import ConfigError, environment_overrides, get_settings
+from timpora.terminal import cells, json_safe, safe_lines, safe_text
 
 app = typer.Typer(
     help="TIMPORA data platform: visas, stay permits and lodging reports reconciled into flags.",
@@ -33,6 +35,8 @@ app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(db_app, name="db")
 review_app = typer.Typer(help="The review queue.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
+audit_app = typer.Typer(help="The review app's audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 # Piped output is not a terminal; Rich would then assume 80 columns and fold every table.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -40,8 +44,13 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print("[bold red]error:[/]", Text(safe_text(message)))
     raise typer.Exit(code=2)
+
+
+def _say(*values: Any) -> None:
+    """Print data (feed values, file names, reasons): escaped, never read as markup."""
+    console.print(*(Text(safe_text(value)) for value in values), soft_wrap=True)
 
 
 def _parse_day(value: str) -> date:
@@ -79,15 +88,27 @@ def generate(
     stays: Annotated[int, typer.Option(help="size knob: number of lodging stays (>= 120)")] = 300,
     out: Annotated[Path | None, typer.Option(help="landing folder (default: the configured one)")] = None,
     truth: Annotated[Path | None, typer.Option(help="ground-truth file (default: data/truth/...)")] = None,
+    days: Annotated[
+        int, typer.Option(help="consecutive days from --date (guests checked in on one check out on a later one)")
+    ] = 1,
 ) -> None:
-    """Write one realistic landing day of all three feeds, with planted cases of every rule."""
-    from timpora.generator import generate_day
+    """Write realistic landing days of all three feeds, with planted cases of every rule."""
+    from timpora.generator import generate_day, generate_days
 
     settings = get_settings()
     when = _parse_day(day)
     landing = out or settings.landing_dir
     truth_path = truth or settings.data_dir / "truth" / f"ground_truth_{when:%Y%m%d}.json"
     try:
+        if days > 1:
+            results = generate_days(landing, truth_path.parent, when, days, province, regency, seed, stays)
+            for number, result in enumerate(results):
+                console.print(
+                    f"Day {when + timedelta(days=number)}: {len(result['files'])} files, "
+                    f"{len(result['generator']['continues'])} stays continued from the day before"
+                )
+            console.print(f"Ground truth, one file per day: {truth_path.parent}")
+            return
         result = generate_day(landing, truth_path, when, province, regency, seed, stays)
     except ValueError as exc:
         _fail(str(exc))
@@ -104,12 +125,37 @@ def generate(
 
 @db_app.command("migrate")
 def db_migrate() -> None:
-    """Apply pending warehouse migrations and load reference data."""
-    from timpora.warehouse.db import warehouse_engine
+    """Apply pending warehouse migrations and load reference data (as the schema's owner:
+    TIMPORA_WAREHOUSE_OWNER_URL, else TIMPORA_WAREHOUSE_URL)."""
+    from timpora.warehouse.db import owner_engine
     from timpora.warehouse.migrate import migrate
 
-    applied = migrate(warehouse_engine())
+    applied = migrate(owner_engine())
     console.print(f"Applied migrations: {applied or 'none (up to date)'}")
+
+
+@db_app.command("runtime-login")
+def db_runtime_login(
+    name: Annotated[str, typer.Argument(help="the login the app and the DAG tasks connect as")],
+    password: Annotated[
+        str | None, typer.Option(envvar="TIMPORA_WAREHOUSE_APP_PASSWORD", hidden=True, help="its password")
+    ] = None,
+) -> None:
+    """Create (or reset) a PostgreSQL login granted the runtime role and nothing else, as
+    the owner (TIMPORA_WAREHOUSE_OWNER_URL). Password: TIMPORA_WAREHOUSE_APP_PASSWORD or a prompt."""
+    import re as regex
+
+    from timpora.warehouse.db import owner_engine, run_sql, transaction
+
+    engine = owner_engine()
+    if engine.dialect.name != "postgresql":
+        _fail("runtime logins are PostgreSQL's: SQLite has no roles")
+    if not regex.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+        _fail("a login name is lower-case letters, digits and underscores")
+    password = password or typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+    with transaction(engine) as conn:
+        run_sql(conn, "security/runtime_login", {"login_name": name, "login_password": password})
+    console.print(f"Login {name}: member of timpora_runtime (reads and writes rows, owns nothing)")
 
 
 @db_app.command("dictionary")
@@ -137,7 +183,7 @@ def demo(
     from timpora.generator import DEFAULT_DAY, generate_day
     from timpora.landing.store import landing_store
     from timpora.runner import prepare_airflow, run_landing
-    from timpora.warehouse.db import warehouse_engine
+    from timpora.warehouse.db import owner_engine
     from timpora.warehouse.migrate import migrate
 
     settings = get_settings()
@@ -159,7 +205,7 @@ def demo(
                 store.put_file(path.relative_to(staging).as_posix(), path)
         keys = [obj.key for obj in store.list_objects() if f"/{prefix_day}/" in obj.key]
     console.print(f"Landing zone: {store.describe()} ({len(keys)} files)")
-    migrate(warehouse_engine(settings))
+    migrate(owner_engine(settings))
     console.print("Preparing Airflow (metadata database, DAGs)…")
     prepare_airflow(settings)
     console.print("Running ingest_visa, ingest_stay_permit, ingest_hotel_guest, then reconcile…")
@@ -186,8 +232,8 @@ def replay(
     """Run the ingest DAGs over your own landing folder, then reconcile (backfill or replay)."""
     _quiet_logs()
     from timpora.landing.store import FolderLandingStore
-    from timpora.runner import prepare_airflow, run_landing
-    from timpora.warehouse.db import warehouse_engine
+    from timpora.runner import DagRunFailed, folder_lock, prepare_airflow, run_landing
+    from timpora.warehouse.db import owner_engine
     from timpora.warehouse.migrate import migrate
 
     if not folder.is_dir():
@@ -200,11 +246,18 @@ def replay(
             keys = [key for key in keys if wanted in key]
         if not keys:
             _fail(f"no files under {folder}" + (f" for {day}" if day else ""))
-        migrate(warehouse_engine(settings))
-        prepare_airflow(settings)
-        outcome = run_landing(keys, settings, full_reconcile=full)
+        # One replay at a time per data folder: a second one waits, then finds the work done.
+        with folder_lock(settings.data_dir / ".replay.lock", "another replay is running on this data folder: waiting"):
+            migrate(owner_engine(settings))
+            prepare_airflow(settings)
+            try:
+                outcome = run_landing(keys, settings, full_reconcile=full)
+            except DagRunFailed as failed:
+                _print_ledger(keys)
+                _fail(f"{failed}: see the ledger above and Airflow's task logs under {settings.airflow_home}")
+                return
         for key, why in outcome.skipped_keys.items():
-            err.print(f"[yellow]skipped[/] {key}: {why}")
+            err.print("[yellow]rejected[/]", Text(f"{safe_text(key)}: {safe_text(why)}"))
         for dag_id, state in outcome.dag_runs:
             console.print(f"  {dag_id}: {state}")
         _print_ledger(keys)
@@ -244,21 +297,23 @@ def evaluate(
             table.add_column(column, justify="left" if not column else "right")
         for row in rows:
             table.add_row(
-                row["name"],
-                str(row["expected"]),
-                str(row["found"]),
-                str(row["true_positives"]),
-                str(row["false_positives"]),
-                str(row["false_negatives"]),
-                f"{row['precision']:.4f}",
-                f"{row['recall']:.4f}",
+                *cells(
+                    row["name"],
+                    str(row["expected"]),
+                    str(row["found"]),
+                    str(row["true_positives"]),
+                    str(row["false_positives"]),
+                    str(row["false_negatives"]),
+                    f"{row['precision']:.4f}",
+                    f"{row['recall']:.4f}",
+                )
             )
         console.print(table)
     for row in rules + links:
         for example in row["false_positive_examples"]:
-            console.print(f"  [yellow]{row['name']}[/] unexpected: {example}")
+            console.print(Text(f"  {row['name']}", style="yellow"), Text("unexpected: " + safe_text(example)))
         for example in row["false_negative_examples"]:
-            console.print(f"  [red]{row['name']}[/] missed: {example}")
+            console.print(Text(f"  {row['name']}", style="red"), Text("missed: " + safe_text(example)))
     if output:
         output.write_text(json.dumps({"rules": rules, "identity_links": links}, indent=1), encoding="utf-8")
 
@@ -280,37 +335,56 @@ def _print_flags(
     for row in shown.itertuples():
         nights = f"{str(row.first_night)[:10]} → {str(row.last_night)[:10]}" if row.first_night else "-"
         table.add_row(
-            row.flag_id,
-            row.rule_code,
-            row.severity,
-            str(row.priority),
-            row.status,
-            row.passport_number,
-            row.nationality or "",
-            row.region_code,
-            nights,
-            ", ".join(json.loads(row.report_ids)),
+            *cells(
+                row.flag_id,
+                row.rule_code,
+                row.severity,
+                str(row.priority),
+                row.status,
+                row.passport_number,
+                row.nationality or "",
+                row.region_code,
+                nights,
+                ", ".join(json.loads(row.report_ids)),
+            )
         )
     console.print(table)
     for row in shown.head(5).itertuples():
-        console.print(f"[bold]{row.flag_id}[/] {row.reason_id}\n  [dim]{row.reason_en}[/]")
+        console.print(Text(row.flag_id, style="bold"), Text(safe_text(row.reason_id)))
+        console.print(Text("  " + safe_text(row.reason_en), style="dim"))
     if len(shown) > 5:
-        console.print("[dim]… reasons of the other flags: timpora flags export --format jsonl[/]")
+        console.print(f"[dim]… reasons of the other flags: {_command()} flags export --format jsonl[/]")
     if counts:
         console.print("By rule: " + ", ".join(f"{rule_code} {count}" for rule_code, count in sorted(counts.items())))
 
 
+def _command(name: str = "timpora") -> str:
+    """How this shell runs ``timpora`` (or another command of its virtual environment)
+    again: by name when that is on the PATH, else by its path (``.venv/bin/timpora``)."""
+    import shutil
+
+    found = Path(sys.executable).parent / name
+    if not found.exists() or shutil.which(name) == str(found):
+        return name
+    try:
+        return str(found.relative_to(Path.cwd()))
+    except ValueError:
+        return str(found)
+
+
 def _print_next_steps(settings: object, seconds: float, truth_path: Path) -> None:
     s = get_settings()
+    timpora = _command()
+    airflow = _command("airflow")
     console.print(f"\n[bold green]Done in {seconds:.0f} s.[/] Where to look next:")
-    console.print("  • every flag as JSON Lines:     timpora flags export --format jsonl --output flags.jsonl")
-    console.print("  • quarantined rows and reasons: timpora quarantine list")
+    console.print(f"  • every flag as JSON Lines:     {timpora} flags export --format jsonl --output flags.jsonl")
+    console.print(f"  • quarantined rows and reasons: {timpora} quarantine list")
     console.print(f"  • Great Expectations Data Docs: {s.gx_dir / 'gx/uncommitted/data_docs/local_site/index.html'}")
     console.print(f"  • the warehouse (SQLite):       {s.warehouse_url.removeprefix('sqlite:///')}")
     console.print(f"  • what was planted:             {truth_path}")
-    console.print(f"  • precision and recall:         timpora evaluate {truth_path}")
-    console.print("  • the review queue:             timpora review serve  →  http://127.0.0.1:8000/")
-    console.print(f"  • Airflow's record of the runs: AIRFLOW_HOME={s.airflow_home} airflow dags list-runs reconcile")
+    console.print(f"  • precision and recall:         {timpora} evaluate {truth_path}")
+    console.print(f"  • the review queue:             {timpora} review serve  →  http://127.0.0.1:8000/")
+    console.print(f"  • Airflow's record of the runs: AIRFLOW_HOME={s.airflow_home} {airflow} dags list-runs reconcile")
 
 
 @flags_app.command("list")
@@ -342,10 +416,26 @@ def flags_export(
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
     else:
-        sys.stdout.write(text)
+        _write_out(text, fmt)
 
 
 # --- quarantine and ledger -------------------------------------------------------------------
+
+
+def _write_out(text: str, fmt: str) -> None:
+    """An export on standard output: JSON with its controls as escapes, other formats
+    with them made visible, so a terminal never runs what a feed sent."""
+    if fmt in ("json", "jsonl"):
+        sys.stdout.write(json_safe(text))
+    else:
+        sys.stdout.write(safe_lines(text))
+
+
+def _count(value: Any) -> str:
+    """A ledger count as a whole number, or ``-`` when there is none (missing comes back NaN)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    return str(int(value))
 
 
 def _print_ledger(keys: list[str] | None = None) -> None:
@@ -357,13 +447,12 @@ def _print_ledger(keys: list[str] | None = None) -> None:
         table.add_column(column, overflow="fold")
     for row in frame.itertuples():
         table.add_row(
-            row.object_key,
-            row.status,
-            *(
-                str(v if v == v and v is not None else "-")
-                for v in (row.rows_read, row.rows_loaded, row.rows_quarantined, row.rows_duplicate)
-            ),
-            row.note or "",
+            *cells(
+                row.object_key,
+                row.status,
+                *(_count(v) for v in (row.rows_read, row.rows_loaded, row.rows_quarantined, row.rows_duplicate)),
+                row.note,
+            )
         )
     console.print(table)
 
@@ -383,17 +472,15 @@ def quarantine_list(
     from timpora.ingest.reports import quarantine_frame
 
     frame = quarantine_frame(file)
-    console.print(f"[bold]Quarantine[/]: {len(frame)} entries" + (f" of {file}" if file else ""))
+    console.print("[bold]Quarantine[/]:", Text(f"{len(frame)} entries" + (f" of {safe_text(file)}" if file else "")))
     for row in frame.head(limit).itertuples():
         where = "the whole file" if row.scope == "file" else f"line {row.line_no}"
-        console.print(f"\n[bold]{row.object_key}[/] {where}", soft_wrap=True)
+        console.print(Text("\n" + safe_text(row.object_key), style="bold"), Text(where), soft_wrap=True)
         for item in json.loads(str(row.reasons)):
             value = f" ({item['value']!r})" if item.get("value") is not None else ""
-            console.print(
-                f"  {item.get('column') or item['check']}: {item['message_en']}{value}", soft_wrap=True, markup=False
-            )
+            _say(f"  {item.get('column') or item['check']}: {item['message_en']}{value}")
         if row.raw:
-            console.print(f"  raw: {str(row.raw)[:300]}", soft_wrap=True, markup=False)
+            _say(f"  raw: {str(row.raw)[:300]}")
     if len(frame) > limit:
         console.print(f"\n… {len(frame) - limit} more: timpora quarantine export")
 
@@ -416,7 +503,7 @@ def quarantine_export(
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
     else:
-        sys.stdout.write(text)
+        _write_out(text, fmt)
 
 
 def _reviewer(username: str, password: str | None) -> Any:
@@ -424,19 +511,28 @@ def _reviewer(username: str, password: str | None) -> Any:
     from timpora.review import service as svc
 
     password = password or typer.prompt(f"Password for {username}", hide_input=True)
-    user = svc.authenticate(username, password)
+    user = _review_call(lambda: svc.authenticate(username, password))
     if user is None:
-        _fail(f"wrong username or password for {username!r}")
+        _fail(f"wrong username or password for {safe_text(username)!r}")
+    global _acting
+    _acting = user
     return user
 
 
+_acting: Any = None
+
+
 def _review_call(action: Any) -> Any:
-    from timpora.review.service import ReviewError
+    """A review operation; its refusal is printed (and, for a 403 or 404, audited as the
+    web app audits it)."""
+    from timpora.review import service as svc
 
     try:
         return action()
-    except ReviewError as exc:
-        _fail(str(exc))
+    except svc.ReviewError as exc:
+        if exc.status in (403, 404) and _acting is not None:
+            svc.record_denied(_acting, "NOT_FOUND" if exc.status == 404 else "ACCESS_DENIED", {"cli": str(exc)[:200]})
+        _fail(safe_text(str(exc)))
 
 
 UserOption = Annotated[
@@ -453,23 +549,32 @@ PasswordOption = Annotated[
 @review_app.command("user")
 def review_user(
     username: Annotated[str, typer.Argument(help="login name")],
-    role: Annotated[str, typer.Option(help="reviewer, supervisor, analyst or admin")],
-    region: Annotated[str, typer.Option(help="region scope: a province (16) or regency/city (16.71)")],
+    role: Annotated[str | None, typer.Option(help="reviewer, supervisor, analyst or admin")] = None,
+    region: Annotated[str | None, typer.Option(help="region scope: a province (16) or regency/city (16.71)")] = None,
     name: Annotated[str | None, typer.Option(help="display name")] = None,
     language: Annotated[str, typer.Option(help="id or en")] = "id",
+    deactivate: Annotated[bool, typer.Option(help="deactivate the user and end every session they have")] = False,
     password: Annotated[
         str | None, typer.Option(envvar="TIMPORA_NEW_PASSWORD", hidden=True, help="the new password")
     ] = None,
 ) -> None:
-    """Create a user, or reset one's password, role and scope (password: TIMPORA_NEW_PASSWORD or prompt)."""
+    """Create a user, reset one's password, role and scope (ending their sessions), or
+    --deactivate one. Password: TIMPORA_NEW_PASSWORD or a prompt; at least 12 characters,
+    not a common password, not containing the user name."""
     from timpora.review import service as svc
-    from timpora.warehouse.db import warehouse_engine
-    from timpora.warehouse.migrate import migrate
+    from timpora.warehouse.migrate import ensure_migrated
 
-    migrate(warehouse_engine())
+    ensure_migrated()
+    if deactivate:
+        ended = _review_call(lambda: svc.deactivate_user(username))
+        console.print(f"User {username}: deactivated, {ended} session(s) ended")
+        return
+    if not role or not region:
+        _fail("--role and --region are needed to create or reset a user")
+        return
     password = password or typer.prompt(f"New password for {username}", hide_input=True, confirmation_prompt=True)
     _review_call(lambda: svc.save_user(username, password, role, region, name, language))
-    console.print(f"User {username}: {role}, region {region}")
+    console.print(f"User {username}: {role}, region {region} (any earlier sessions ended)")
 
 
 @review_app.command("list")
@@ -493,21 +598,23 @@ def review_list(
     page = _review_call(lambda: svc.queue(reviewer, query))
     if as_json:
         for flag in page["flags"]:
-            sys.stdout.write(json.dumps(flag, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_safe(json.dumps(flag, ensure_ascii=False)) + "\n")
         return
     table = Table(title=f"Queue {reviewer.region_scope}: {page['total']} flags")
     for column in ("flag", "rule", "severity", "priority", "status", "holder", "passport", "region"):
         table.add_column(column, no_wrap=True)
     for flag in page["flags"]:
         table.add_row(
-            flag["flag_id"],
-            flag["rule_code"],
-            flag["severity"],
-            str(flag["priority"]),
-            flag["status"],
-            flag["assignee"] or "",
-            flag["passport_number"],
-            flag["region_code"],
+            *cells(
+                flag["flag_id"],
+                flag["rule_code"],
+                flag["severity"],
+                str(flag["priority"]),
+                flag["status"],
+                flag["assignee"] or "",
+                flag["passport_number"],
+                flag["region_code"],
+            )
         )
     console.print(table)
 
@@ -545,14 +652,21 @@ def review_close(
         str, typer.Option(help="CONFIRMED_VIOLATION, FALSE_POSITIVE, WARNING_ISSUED, REFERRED_FOR_ACTION")
     ],
     note: Annotated[str, typer.Option(help="why (required)")],
+    override_holds: Annotated[bool, typer.Option(help="supervisors: also close flags another reviewer holds")] = False,
     password: PasswordOption = None,
 ) -> None:
-    """Close flags with a disposition and a note."""
+    """Close flags with a disposition and a note; each flag's outcome is printed (exit 1
+    when one was not closed)."""
     from timpora.review import service as svc
 
     reviewer = _reviewer(user, password)
-    closed = _review_call(lambda: svc.close(reviewer, flag_ids, disposition, note))
-    console.print(f"closed {len(closed)}: {', '.join(closed)} ({disposition})")
+    results = _review_call(lambda: svc.close_many(reviewer, flag_ids, disposition, note, override_holds))
+    closed = [r["flag_id"] for r in results if r["outcome"] == svc.CLOSED]
+    for result in results:
+        _say(f"{result['flag_id']}: {result['message_en']}")
+    console.print(f"closed {len(closed)} of {len(results)} ({disposition})")
+    if len(closed) < len(results):
+        raise typer.Exit(code=1)
 
 
 @review_app.command("reopen")
@@ -574,14 +688,61 @@ def review_reopen(
 def review_serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option(help="addresses of the TLS proxy whose X-Forwarded-Proto/-For are trusted")
+    ] = "127.0.0.1",
 ) -> None:
-    """Serve the review app (web pages and API)."""
+    """Serve the review app (web pages and API). In production it refuses unsafe secrets
+    and a database login with more rights than the runtime role."""
     import uvicorn
 
     from timpora.review.app import create_app
+    from timpora.warehouse.privileges import require_least_privilege
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    try:
+        application = create_app()
+        require_least_privilege(who="the review app")
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit log's hash chain: every row as it was written, none missing or added
+    (exit 1 naming the first rows that break). Prints the head: keep it elsewhere, and a
+    later head that does not extend it shows rows removed from the end."""
+    from timpora.review.audit import verify
+    from timpora.warehouse.db import warehouse_engine
+
+    report = verify(warehouse_engine())
+    if report.intact:
+        console.print(f"audit chain intact: {report.rows} rows; head {report.head_seq} {report.head_hash}")
+        return
+    for problem in report.problems:
+        _say(f"broken: {problem}")
+    err.print(f"[bold red]audit chain broken[/] ({len(report.problems)} problem(s) shown; {report.rows} rows read)")
+    raise typer.Exit(code=1)
+
+
+def run() -> None:
+    """The ``timpora`` command: a configuration problem found mid-command (an unsafe secret
+    in production, a warehouse that needs migrating) is one clear line and exit 2, not a
+    traceback."""
+    try:
+        app()
+    except ConfigError as exc:
+        err.print("[bold red]error:[/]", Text(safe_text(str(exc))))
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
-    app()
+    run()

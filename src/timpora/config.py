@@ -29,6 +29,20 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
+# The embedded defaults of the secrets: public (they are in this file), so production
+# refuses them, as it refuses anything short or still saying change-me.
+DEMO_SECRETS = {
+    "TIMPORA_PSEUDONYM_KEY": "embedded-demo-pseudonym-key-change-me",
+    "TIMPORA_REVIEW_SECRET": "embedded-demo-review-secret-change-me",
+    "TIMPORA_AUDIT_KEY": "embedded-demo-audit-key-change-me",
+}
+SECRET_MIN_BYTES = 32
+# What each kind of process needs: the review app signs sessions and chains the audit
+# log; DAG tasks write pseudonyms (the star schema) and, on retention, audit rows.
+APP_SECRETS = ("TIMPORA_PSEUDONYM_KEY", "TIMPORA_REVIEW_SECRET", "TIMPORA_AUDIT_KEY")
+TASK_SECRETS = ("TIMPORA_PSEUDONYM_KEY", "TIMPORA_AUDIT_KEY")
+
+
 @dataclass(frozen=True)
 class S3Settings:
     """Where the S3-compatible landing bucket lives (MinIO in production)."""
@@ -47,6 +61,9 @@ class Settings:
 
     data_dir: Path
     warehouse_url: str
+    # Who runs migrations: the owner of the schema. The app and the DAG tasks connect with
+    # ``warehouse_url``, which in production is a runtime role that owns nothing.
+    warehouse_owner_url: str
     landing_backend: LandingBackend
     landing_dir: Path
     s3: S3Settings | None
@@ -78,7 +95,53 @@ class Settings:
     event_queue_name: str = "timpora:landing-events"
     pseudonym_key: str = field(default="", repr=False)
     review_secret: str = field(default="", repr=False)
+    audit_key: str = field(default="", repr=False)
     environment: str = "embedded"
+    # The review app's OpenAPI page (/docs, /redoc, /openapi.json): on when embedded,
+    # off in production unless asked for.
+    review_api_docs: bool = True
+    # Minutes a review session lasts, and minutes it may stay unused before it ends.
+    session_minutes: int = 8 * 60
+    session_idle_minutes: int = 30
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def separate_owner(self) -> bool:
+        """Whether migrations run as another database role than the app and the tasks."""
+        return self.warehouse_owner_url != self.warehouse_url
+
+    def secret_problems(self, names: tuple[str, ...] = APP_SECRETS) -> list[str]:
+        """Why each of these secrets is unsafe for production (empty when all are fine)."""
+        values = {
+            "TIMPORA_PSEUDONYM_KEY": self.pseudonym_key,
+            "TIMPORA_REVIEW_SECRET": self.review_secret,
+            "TIMPORA_AUDIT_KEY": self.audit_key,
+        }
+        problems = []
+        for name in names:
+            value = values[name]
+            if not value:
+                problems.append(f"{name} is not set")
+            elif value in DEMO_SECRETS.values() or "change-me" in value.lower() or "changeme" in value.lower():
+                problems.append(f"{name} is a demo or placeholder value")
+            elif len(value.encode()) < SECRET_MIN_BYTES:
+                problems.append(f"{name} is shorter than {SECRET_MIN_BYTES} bytes")
+        return problems
+
+    def require_secrets(self, names: tuple[str, ...] = APP_SECRETS, who: str = "this process") -> None:
+        """In production, refuse to go on with a missing, public or short secret."""
+        if not self.production:
+            return
+        problems = self.secret_problems(names)
+        if problems:
+            raise ConfigError(
+                f"{who} refuses to start in production: "
+                + "; ".join(problems)
+                + ". Set each to a random value of at least 32 bytes, e.g. `openssl rand -base64 48`."
+            )
 
     @property
     def warehouse_dialect(self) -> str:
@@ -170,9 +233,26 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
     if backend == "s3" and s3 is None:
         raise ConfigError("TIMPORA_LANDING_BACKEND=s3 needs TIMPORA_S3_ENDPOINT and credentials")
     landing_backend: LandingBackend = "s3" if (s3 and backend != "local") else "local"
+    owner_url = environ.get("TIMPORA_WAREHOUSE_OWNER_URL") or warehouse_url
+    if owner_url.startswith(("postgresql://", "postgres://")):
+        owner_url = "postgresql+psycopg://" + owner_url.split("://", 1)[1]
+    if owner_url.split(":", 1)[0].split("+", 1)[0] != warehouse_url.split(":", 1)[0].split("+", 1)[0]:
+        raise ConfigError("TIMPORA_WAREHOUSE_OWNER_URL must name the same kind of database as TIMPORA_WAREHOUSE_URL")
+    production = bool(s3 or warehouse_url.startswith("postgresql"))
+
+    def secret(name: str) -> str:
+        # Embedded, a missing secret is the public demo value; in production it stays
+        # empty, and the app and the tasks refuse it (Settings.require_secrets).
+        value = environ.get(name)
+        if value is None:
+            return "" if production else DEMO_SECRETS[name]
+        return value
+
+    docs = environ.get("TIMPORA_REVIEW_API_DOCS")
     return Settings(
         data_dir=data_dir,
         warehouse_url=warehouse_url,
+        warehouse_owner_url=owner_url,
         landing_backend=landing_backend,
         landing_dir=Path(environ.get("TIMPORA_LANDING_DIR") or data_dir / "landing").resolve(),
         s3=s3,
@@ -194,9 +274,13 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         pg_work_mem=_memory(environ, "TIMPORA_PG_WORK_MEM", "256MB"),
         event_queue_url=environ.get("TIMPORA_EVENT_QUEUE_URL") or None,
         event_queue_name=environ.get("TIMPORA_EVENT_QUEUE_NAME", "timpora:landing-events"),
-        pseudonym_key=environ.get("TIMPORA_PSEUDONYM_KEY", "embedded-demo-pseudonym-key-change-me"),
-        review_secret=environ.get("TIMPORA_REVIEW_SECRET", "embedded-demo-review-secret-change-me"),
-        environment="production" if (s3 or warehouse_url.startswith("postgresql")) else "embedded",
+        pseudonym_key=secret("TIMPORA_PSEUDONYM_KEY"),
+        review_secret=secret("TIMPORA_REVIEW_SECRET"),
+        audit_key=secret("TIMPORA_AUDIT_KEY"),
+        environment="production" if production else "embedded",
+        review_api_docs=(docs.lower() in _TRUE) if docs else not production,
+        session_minutes=_int(environ, "TIMPORA_SESSION_MINUTES", 8 * 60),
+        session_idle_minutes=_int(environ, "TIMPORA_SESSION_IDLE_MINUTES", 30),
     )
 
 
@@ -241,6 +325,11 @@ def environment_overrides(**values: str | None) -> Iterator[Settings]:
             else:
                 os.environ[name] = value
         reset_settings()
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """This process's environment with ``extra`` on top, for a child process."""
+    return {**os.environ, **extra}
 
 
 def apply_airflow_environment(settings: Settings) -> None:

@@ -5,4 +5,4 @@
 -- samples at most 30,000 rows. Its lock is held to the end of the merge's transaction, so
 -- two files' folds run one after the other. No deadlock: a merge waiting for the lock has
 -- written only its own new events and list, which the fold holding it never waits for.
-ANALYZE merge_touched_report;
+SELECT timpora_analyze('merge_touched_report');

@@ -4,13 +4,19 @@ It runs standalone (``timpora review serve``) or mounted in Airflow by the plugi
 ``plugins/``, which does not authenticate plugin apps: this app does, itself. Every route
 is listed in :data:`ACCESS` with the roles that may use it; a route without an entry
 refuses to start the app, so a new route cannot slip in unguarded. Region scope is
-enforced below the routes, in SQL (:mod:`timpora.review.service`).
+enforced below the routes, in SQL (:mod:`timpora.review.service`), and what each role may
+see of a flag in :mod:`timpora.review.disclosure`.
+
+Every response carries the security headers (:func:`security_headers`); no request body,
+however malformed, gets a server error or an echo of what was sent; a refused request
+(403, a 404 on a flag outside the scope, a wrong CSRF token, a throttled login) is audited.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -18,38 +24,45 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import AfterValidator, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from timpora.config import get_settings
+from timpora.config import APP_SECRETS, ConfigError, get_settings
 from timpora.review import service as svc
 from timpora.review.i18n import words
 from timpora.review.service import EVERYONE, LEADS, WORKERS, QueueFilter, Reviewer, ReviewError, Role
 from timpora.rules.config import RuleCode
 
+log = logging.getLogger(__name__)
+
 SESSION_COOKIE = "timpora_session"
 LANGUAGE_COOKIE = "timpora_lang"
 LOGIN_CSRF_COOKIE = "timpora_login_csrf"
-SESSION_MINUTES = 8 * 60
 PUBLIC: frozenset[Role] = frozenset()
 DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.ANALYST})
 ADMINS = frozenset({Role.ADMIN})
+# The API's own documentation: served by the app from the swagger-ui-bundle package (no
+# CDN), when TIMPORA_REVIEW_API_DOCS allows it (embedded: on; production: off).
+DOCS_ROUTES = frozenset({"openapi", "swagger_ui_html", "swagger_assets"})
 
 # Route name -> roles allowed (PUBLIC: no login). Every route of the app must be here.
 ACCESS: dict[str, frozenset[Role]] = {
     "healthz": PUBLIC,
+    "static": PUBLIC,
     "openapi": PUBLIC,
     "swagger_ui_html": PUBLIC,
-    "swagger_ui_redirect": PUBLIC,
-    "redoc_html": PUBLIC,
+    "swagger_assets": PUBLIC,
     "api_login": PUBLIC,
     "login_page": PUBLIC,
     "login_submit": PUBLIC,
     "api_me": EVERYONE,
     "api_logout": EVERYONE,
+    "api_password": EVERYONE,
     "api_windows": EVERYONE,
     "api_queue": EVERYONE,
     "api_export": EVERYONE,
@@ -65,6 +78,8 @@ ACCESS: dict[str, frozenset[Role]] = {
     "api_audit": ADMINS,
     "page_logout": EVERYONE,
     "page_language": EVERYONE,
+    "page_password_form": EVERYONE,
+    "page_password": EVERYONE,
     "page_queue": EVERYONE,
     "page_export": EVERYONE,
     "page_flag": EVERYONE,
@@ -74,17 +89,54 @@ ACCESS: dict[str, frozenset[Role]] = {
     "page_audit": ADMINS,
 }
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+_HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(_HERE / "templates"))
+
+# Pages, API answers and exports carry personal data: no cache keeps them. The CSP allows
+# the app's own stylesheet and scripts only, no inline script or style, no framing.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; a request carrying one is malformed, not a server error.
+def security_headers(request: Request, response: Response) -> None:
+    """The headers every answer carries (HSTS only over HTTPS, where it means something)."""
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+    if path.startswith(("/static/", "/docs/assets/")):
+        headers["Cache-Control"] = "public, max-age=3600"
+    else:
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    if _https(request):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+
+
+def _https(request: Request) -> bool:
+    # Behind a TLS proxy, uvicorn's --proxy-headers turns X-Forwarded-Proto into the scheme.
+    return request.url.scheme == "https"
+
+
+def _valid_text(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and UTF-8 no lone surrogate: such a request is
+    # malformed, not a server error.
     if "\x00" in value:
         raise ValueError("text may not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
+Text = Annotated[str, AfterValidator(_valid_text)]
 
 
 class NotLoggedIn(Exception):
@@ -96,6 +148,11 @@ class Credentials(BaseModel):
     password: Text = Field(min_length=1, max_length=200)
 
 
+class PasswordChange(BaseModel):
+    current_password: Text = Field(min_length=1, max_length=200)
+    new_password: Text = Field(min_length=1, max_length=200)
+
+
 class CloseRequest(BaseModel):
     disposition: svc.Disposition
     note: Text = Field(min_length=1, max_length=4000)
@@ -103,6 +160,9 @@ class CloseRequest(BaseModel):
 
 class BulkCloseRequest(CloseRequest):
     flag_ids: list[Annotated[Text, Field(min_length=1, max_length=20)]] = Field(min_length=1, max_length=1000)
+    override_holds: bool = Field(
+        default=False, description="also close flags another reviewer holds (supervisors; said in each result)"
+    )
 
 
 class CommentRequest(BaseModel):
@@ -118,7 +178,12 @@ class ReassignRequest(BaseModel):
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.removeprefix(request.scope.get("root_path", "")).startswith("/api/")
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+    return path.startswith("/api/") or path == "/openapi.json"
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 async def guard(request: Request) -> Reviewer | None:
@@ -131,12 +196,14 @@ async def guard(request: Request) -> Reviewer | None:
     if allowed is PUBLIC:
         return None
     token = request.cookies.get(SESSION_COOKIE)
-    user = svc.session_user(token) if token else None
+    user = svc.session_user(token) if token and _plain_token(token) else None
     if user is None:
         if _is_api(request):
             raise HTTPException(401, "log in first: POST /api/login", headers={"WWW-Authenticate": "Cookie"})
         raise NotLoggedIn()
+    request.state.user = user
     if user.role not in allowed:
+        svc.record_denied(user, "ACCESS_DENIED", {"route": name, "path": request.url.path[:200], "status": 403})
         raise HTTPException(403, f"a {user.role.value} may not use this")
     if request.method in _UNSAFE:
         sent = request.headers.get("x-csrf-token")
@@ -144,9 +211,14 @@ async def guard(request: Request) -> Reviewer | None:
             ("application/x-www-form-urlencoded", "multipart/form-data")
         ):
             sent = str((await request.form()).get("csrf_token") or "")
-        if not sent or not hmac.compare_digest(sent, user.csrf_token):
+        if not sent or not hmac.compare_digest(sent.encode("utf-8", "replace"), user.csrf_token.encode()):
+            svc.record_denied(user, "CSRF_FAILED", {"route": name, "path": request.url.path[:200]})
             raise HTTPException(403, "missing or wrong CSRF token")
     return user
+
+
+def _plain_token(token: str) -> bool:
+    return token.isascii() and len(token) < 200
 
 
 User = Annotated[Reviewer, Depends(guard)]
@@ -182,6 +254,36 @@ def _render(request: Request, template: str, user: Reviewer | None, status: int 
     )
 
 
+def _error_page(request: Request, status: int, message_en: str, message_id: str) -> Response:
+    user = getattr(request.state, "user", None)
+    language = _language(request, user)
+    return _render(
+        request,
+        "error.html",
+        user,
+        status,
+        status_code=status,
+        message=message_id if language == "id" else message_en,
+    )
+
+
+def _error_json(status: int, message_en: str, message_id: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(
+        {"detail": message_en, "message_en": message_en, "message_id": message_id}, status_code=status, headers=headers
+    )
+
+
+# Bahasa Indonesia for the app's own HTTP errors (the service's errors carry their own).
+_HTTP_MESSAGES_ID = {
+    401: "masuk dulu",
+    403: "Anda tidak boleh melakukan ini",
+    404: "tidak ditemukan",
+    405: "metode tidak diizinkan",
+    422: "permintaan tidak sah",
+    429: "terlalu banyak percobaan",
+}
+
+
 def _filters(
     rule: str | None,
     status: str | None,
@@ -208,9 +310,6 @@ def _filters(
     )
 
 
-FilterArgs = dict[str, Any]
-
-
 def queue_filters(
     rule: Annotated[str | None, Query(max_length=30, description="rule code")] = None,
     status: Annotated[str | None, Query(max_length=12)] = None,
@@ -227,6 +326,27 @@ def queue_filters(
 
 
 Filters = Annotated[QueueFilter, Depends(queue_filters)]
+
+
+def audit_filters(
+    actor: Annotated[str | None, Query(max_length=60)] = None,
+    flag_id: Annotated[str | None, Query(max_length=20)] = None,
+    action: Annotated[str | None, Query(max_length=30)] = None,
+    date_from: Annotated[str | None, Query(max_length=10, pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = None,
+    date_until: Annotated[str | None, Query(max_length=10, pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> svc.AuditFilter:
+    from datetime import date
+
+    try:
+        start = date.fromisoformat(date_from) if date_from else None
+        end = date.fromisoformat(date_until) if date_until else None
+    except ValueError:
+        raise ReviewError("dates are YYYY-MM-DD", 422, "tanggal berformat YYYY-MM-DD") from None
+    return svc.AuditFilter(actor or None, flag_id or None, action or None, start, end, page)
+
+
+AuditFilters = Annotated[svc.AuditFilter, Depends(audit_filters)]
 
 
 def _flag_grid(detail: dict[str, Any], t: dict[str, str]) -> dict[str, Any]:
@@ -276,7 +396,11 @@ def _plain(value: Any) -> str:
 
 
 def create_app() -> FastAPI:
-    """The review app. Opens no connection until a request needs one."""
+    """The review app. Opens no connection until a request needs one; in production it
+    refuses to start with a missing, public or short secret."""
+    settings = get_settings()
+    settings.require_secrets(APP_SECRETS, who="the review app")
+    docs = settings.review_api_docs
     app = FastAPI(
         title="TIMPORA review queue",
         version="1.0.0",
@@ -284,15 +408,31 @@ def create_app() -> FastAPI:
             "Flags raised by the TIMPORA reconcile, worked by reviewers in their region. Log in with "
             "POST /api/login (a session cookie); send the returned csrf_token as X-CSRF-Token on changes."
         ),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
     )
+    app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+    privileged: dict[str, str] = {}
 
     @app.middleware("http")
-    async def _refuse_nul(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        """A NUL in the path or query (%00) is a malformed request: 400 before any handler."""
+    async def _boundary(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        """Malformed paths refused before any handler, the least-privilege check on the first
+        request (production), and the security headers on every answer."""
         raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
         if b"%00" in raw or b"\x00" in raw or "\x00" in request.url.path:
-            return JSONResponse({"detail": "the request may not contain NUL characters"}, status_code=400)
-        response: Response = await call_next(request)
+            response: Response = _error_json(
+                400, "the request may not contain NUL characters", "permintaan tidak boleh memuat karakter NUL"
+            )
+        elif problem := _least_privilege_problem(privileged):
+            response = _error_json(503, problem, "aplikasi menolak berjalan dengan hak basis data berlebih")
+        else:
+            try:
+                response = await call_next(request)
+            except Exception:  # the handlers answer everything they know; this is the rest
+                log.exception("review app: unhandled error on %s %s", request.method, request.url.path[:200])
+                response = _error_json(500, "internal error", "kesalahan internal")
+        security_headers(request, response)
         return response
 
     @app.exception_handler(NotLoggedIn)
@@ -303,15 +443,36 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(ReviewError)
     async def _review_error(request: Request, exc: ReviewError) -> Response:
+        user = getattr(request.state, "user", None)
+        if exc.status == 404 and user is not None:
+            svc.record_denied(user, "NOT_FOUND", {"path": request.url.path[:200], "message": str(exc)[:200]})
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         if _is_api(request):
-            return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-        return PlainTextResponse(str(exc), status_code=exc.status)
+            return _error_json(exc.status, str(exc), exc.message_id, headers)
+        return _error_page(request, exc.status, str(exc), exc.message_id)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message_en = str(exc.detail)
+        message_id = _HTTP_MESSAGES_ID.get(exc.status_code, message_en)
         if _is_api(request) or exc.status_code < 400:
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        return PlainTextResponse(str(exc.detail), status_code=exc.status_code)
+            return _error_json(exc.status_code, message_en, message_id, dict(exc.headers or {}))
+        return _error_page(request, exc.status_code, message_en, message_id)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # Never echo what was sent (it may be a password): where and what kind of error only.
+        problems = [
+            {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))[:200]}
+            for error in exc.errors()
+        ]
+        fields = ", ".join(sorted({p["loc"][-1] for p in problems if p["loc"]})) or "-"
+        message_en, message_id = f"invalid request: {fields}", f"permintaan tidak sah: {fields}"
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": problems, "message_en": message_en, "message_id": message_id}, status_code=422
+            )
+        return _error_page(request, 422, message_en, message_id)
 
     # --- operations and sessions -------------------------------------------------------------
 
@@ -320,25 +481,36 @@ def create_app() -> FastAPI:
         """Liveness and the warehouse the app reads."""
         return {"status": "ok", "warehouse": get_settings().warehouse_dialect}
 
-    def _start_session(response: Response, username: str, password: str) -> bool:
-        token = svc.login(username, password, SESSION_MINUTES)
-        if token is None:
-            return False
+    def _set_session(request: Request, response: Response, token: str) -> None:
         response.set_cookie(
-            SESSION_COOKIE, token, max_age=SESSION_MINUTES * 60, httponly=True, samesite="lax", path="/"
+            SESSION_COOKIE,
+            token,
+            max_age=get_settings().session_minutes * 60,
+            httponly=True,
+            samesite="lax",
+            secure=get_settings().production or _https(request),
+            path="/",
         )
-        return True
+
+    def _throttled(request: Request, seconds: int) -> ReviewError:
+        return ReviewError(
+            f"too many failed logins: try again in {seconds} s",
+            429,
+            f"terlalu banyak percobaan masuk yang gagal: coba lagi dalam {seconds} detik",
+            retry_after=seconds,
+        )
 
     @app.post("/api/login", tags=["session"], name="api_login", dependencies=[Depends(guard)])
-    def api_login(credentials: Credentials, response: Response) -> dict[str, Any]:
-        """Start a session (cookie); the answer carries the CSRF token for changes."""
-        token = svc.login(credentials.username, credentials.password, SESSION_MINUTES)
-        if token is None:
-            raise HTTPException(401, "wrong username or password")
-        response.set_cookie(
-            SESSION_COOKIE, token, max_age=SESSION_MINUTES * 60, httponly=True, samesite="lax", path="/"
-        )
-        user = svc.session_user(token)
+    def api_login(request: Request, credentials: Credentials, response: Response) -> dict[str, Any]:
+        """Start a session (cookie); the answer carries the CSRF token for changes. Repeated
+        failures make a user name or address wait, then lock it out for a while (429)."""
+        result = svc.login(credentials.username, credentials.password, client=_client(request))
+        if result.retry_after is not None:
+            raise _throttled(request, result.retry_after)
+        if result.token is None:
+            raise ReviewError("wrong username or password", 401, "nama pengguna atau kata sandi salah")
+        _set_session(request, response, result.token)
+        user = svc.session_user(result.token)
         assert user is not None
         return {"username": user.username, "role": user.role.value, "csrf_token": user.csrf_token}
 
@@ -356,9 +528,15 @@ def create_app() -> FastAPI:
 
     @app.post("/api/logout", tags=["session"], name="api_logout")
     def api_logout(request: Request, user: User, response: Response) -> dict[str, str]:
-        svc.logout(request.cookies.get(SESSION_COOKIE, ""), user.username)
+        svc.logout(request.cookies.get(SESSION_COOKIE, ""), user)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return {"status": "logged out"}
+
+    @app.post("/api/password", tags=["session"], name="api_password")
+    def api_password(request: Request, user: User, body: PasswordChange) -> dict[str, Any]:
+        """Change your own password; your other sessions end."""
+        ended = svc.change_password(user, body.current_password, body.new_password, request.cookies.get(SESSION_COOKIE))
+        return {"status": "password changed", "other_sessions_ended": ended}
 
     # --- API: the queue and its flags ------------------------------------------------------------
 
@@ -400,7 +578,7 @@ def create_app() -> FastAPI:
     @app.post("/api/flags/{flag_id}/close", tags=["flag"], name="api_close")
     def api_close(user: User, flag_id: str, body: CloseRequest) -> dict[str, str]:
         """Close a flag you hold, with a disposition and a note."""
-        svc.close(user, [flag_id], body.disposition.value, body.note)
+        svc.close(user, flag_id, body.disposition.value, body.note)
         return {"flag_id": flag_id, "status": "CLOSED", "disposition": body.disposition.value}
 
     @app.post("/api/flags/{flag_id}/reopen", tags=["flag"], name="api_reopen")
@@ -415,65 +593,97 @@ def create_app() -> FastAPI:
 
     @app.post("/api/bulk-close", tags=["supervision"], name="api_bulk_close")
     def api_bulk_close(user: User, body: BulkCloseRequest) -> dict[str, Any]:
-        """Close many flags with one disposition and note (supervisors)."""
-        closed = svc.close(user, body.flag_ids, body.disposition.value, body.note)
-        return {"closed": closed, "disposition": body.disposition.value}
+        """Close many flags with one disposition and note (supervisors). Each id gets its
+        outcome: closed, not_found, already_closed, not_open, or held (by someone else:
+        closed only with ``override_holds``). Repeated ids count once."""
+        results = svc.close_many(user, body.flag_ids, body.disposition.value, body.note, body.override_holds)
+        closed = [r["flag_id"] for r in results if r["outcome"] == svc.CLOSED]
+        return {"closed": closed, "disposition": body.disposition.value, "results": results}
 
     @app.get("/api/dashboard", tags=["supervision"], name="api_dashboard")
     def api_dashboard(user: User) -> dict[str, Any]:
         return svc.dashboard(user)
 
     @app.get("/api/audit", tags=["supervision"], name="api_audit")
-    def api_audit(
-        user: User,
-        actor: Annotated[str | None, Query(max_length=60)] = None,
-        flag_id: Annotated[str | None, Query(max_length=20)] = None,
-        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    ) -> list[dict[str, Any]]:
-        """The audit log, newest first (admins; read-only)."""
-        return svc.audit_entries(user, actor, flag_id, page)
+    def api_audit(user: User, filters: AuditFilters) -> list[dict[str, Any]]:
+        """The audit log of your scope, newest first (admins; read-only; reading it is audited)."""
+        return svc.audit_entries(user, filters)
 
     # --- pages ----------------------------------------------------------------------------------
 
-    @app.get("/login", response_class=HTMLResponse, include_in_schema=False, name="login_page")
-    def login_page(request: Request, next: str = "") -> Response:
+    def _login_form(request: Request, target: str, status: int = 200, message: str = "") -> Response:
         csrf = secrets.token_urlsafe(24)
-        response = _render(request, "login.html", None, next=_safe_next(request, next), csrf=csrf, failed=False)
-        response.set_cookie(LOGIN_CSRF_COOKIE, csrf, max_age=3600, httponly=True, samesite="strict", path="/")
+        response = _render(request, "login.html", None, status, next=target, csrf=csrf, message=message)
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE, csrf, max_age=3600, httponly=True, samesite="strict", secure=_https(request), path="/"
+        )
         return response
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False, name="login_page")
+    def login_page(request: Request, next: Annotated[str, Query(max_length=500)] = "") -> Response:
+        return _login_form(request, _safe_next(request, next))
 
     @app.post("/login", include_in_schema=False, name="login_submit")
     def login_submit(
         request: Request,
-        username: Annotated[str, Form(max_length=60)] = "",
-        password: Annotated[str, Form(max_length=200)] = "",
-        csrf_token: Annotated[str, Form(max_length=100)] = "",
-        next: Annotated[str, Form(max_length=500)] = "",
+        username: Annotated[Text, Form(max_length=60)] = "",
+        password: Annotated[Text, Form(max_length=200)] = "",
+        csrf_token: Annotated[Text, Form(max_length=100)] = "",
+        next: Annotated[Text, Form(max_length=500)] = "",
     ) -> Response:
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-        if not expected or not hmac.compare_digest(expected, csrf_token):
+        if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+            svc.record_denied(None, "LOGIN_CSRF_FAILED", {"username": username[:60], "client": _client(request)})
             raise HTTPException(403, "the login form expired: reload the page")
         target = _safe_next(request, next)
-        response: Response = RedirectResponse(target, status_code=303)
-        if not _start_session(response, username, password):
-            csrf = secrets.token_urlsafe(24)
-            response = _render(request, "login.html", None, 401, next=target, csrf=csrf, failed=True)
-            response.set_cookie(LOGIN_CSRF_COOKIE, csrf, max_age=3600, httponly=True, samesite="strict", path="/")
-        return response
+        t = words(_language(request, None))
+        result = svc.login(username, password, client=_client(request))
+        if result.retry_after is not None:
+            message = t["login_throttled"].format(seconds=result.retry_after)
+            response = _login_form(request, target, 429, message)
+            response.headers["Retry-After"] = str(result.retry_after)
+            return response
+        if result.token is None:
+            return _login_form(request, target, 401, t["login_failed"])
+        redirect = RedirectResponse(target, status_code=303)
+        _set_session(request, redirect, result.token)
+        return redirect
 
     @app.post("/logout", include_in_schema=False, name="page_logout")
     def page_logout(request: Request, user: User) -> Response:
-        svc.logout(request.cookies.get(SESSION_COOKIE, ""), user.username)
+        svc.logout(request.cookies.get(SESSION_COOKIE, ""), user)
         response = RedirectResponse(request.scope.get("root_path", "") + "/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
+    @app.get("/password", response_class=HTMLResponse, include_in_schema=False, name="page_password_form")
+    def page_password_form(request: Request, user: User) -> Response:
+        return _render(request, "password.html", user, message="", changed=False)
+
+    @app.post("/password", include_in_schema=False, name="page_password")
+    def page_password(
+        request: Request,
+        user: User,
+        current_password: Annotated[Text, Form(max_length=200)] = "",
+        new_password: Annotated[Text, Form(max_length=200)] = "",
+    ) -> Response:
+        try:
+            svc.change_password(user, current_password, new_password, request.cookies.get(SESSION_COOKIE))
+        except ReviewError as exc:
+            message = exc.message_id if _language(request, user) == "id" else str(exc)
+            return _render(request, "password.html", user, exc.status, message=message, changed=False)
+        return _render(request, "password.html", user, message="", changed=True)
+
     @app.get("/lang/{language}", include_in_schema=False, name="page_language")
-    def page_language(request: Request, user: User, language: str, next: str = "") -> Response:
+    def page_language(
+        request: Request, user: User, language: str, next: Annotated[str, Query(max_length=500)] = ""
+    ) -> Response:
         if language not in ("id", "en"):
             raise HTTPException(404, "language must be id or en")
         response = RedirectResponse(_safe_next(request, next), status_code=303)
-        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", secure=_https(request), path="/"
+        )
         return response
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False, name="page_queue")
@@ -496,7 +706,9 @@ def create_app() -> FastAPI:
         return _csv(svc.export_csv(user, filters))
 
     @app.get("/flags/{flag_id}", response_class=HTMLResponse, include_in_schema=False, name="page_flag")
-    def page_flag(request: Request, user: User, flag_id: str, error: str = "") -> Response:
+    def page_flag(
+        request: Request, user: User, flag_id: str, error: Annotated[str, Query(max_length=300)] = ""
+    ) -> Response:
         detail = svc.flag_detail(user, flag_id)
         t = words(_language(request, user))
         return _render(
@@ -517,17 +729,17 @@ def create_app() -> FastAPI:
         request: Request,
         user: User,
         flag_id: str,
-        action: Annotated[str, Form(max_length=20)],
-        disposition: Annotated[str, Form(max_length=30)] = "",
-        note: Annotated[str, Form(max_length=4000)] = "",
-        body: Annotated[str, Form(max_length=4000)] = "",
-        assignee: Annotated[str, Form(max_length=60)] = "",
+        action: Annotated[Text, Form(max_length=20)],
+        disposition: Annotated[Text, Form(max_length=30)] = "",
+        note: Annotated[Text, Form(max_length=4000)] = "",
+        body: Annotated[Text, Form(max_length=4000)] = "",
+        assignee: Annotated[Text, Form(max_length=60)] = "",
     ) -> Response:
         operations: dict[str, Callable[[], Any]] = {
             "claim": lambda: svc.claim(user, flag_id),
             "release": lambda: svc.release(user, flag_id),
             "comment": lambda: svc.comment(user, flag_id, body),
-            "close": lambda: svc.close(user, [flag_id], disposition, note),
+            "close": lambda: svc.close(user, flag_id, disposition, note),
             "reopen": lambda: svc.reopen(user, flag_id, note),
             "reassign": lambda: svc.reassign(user, flag_id, assignee),
         }
@@ -539,15 +751,20 @@ def create_app() -> FastAPI:
         except ReviewError as exc:
             if exc.status == 404:
                 raise
-            return RedirectResponse(f"{target}?{urlencode({'error': str(exc)})}", status_code=303)
+            message = exc.message_id if _language(request, user) == "id" else str(exc)
+            return RedirectResponse(f"{target}?{urlencode({'error': message[:300]})}", status_code=303)
         return RedirectResponse(target, status_code=303)
 
     @app.post("/bulk-close", include_in_schema=False, name="page_bulk_close")
     async def page_bulk_close(request: Request, user: User) -> Response:
         form = await request.form()
         flag_ids = [str(v) for v in form.getlist("flag_id")][:1000]
-        svc.close(user, flag_ids, str(form.get("disposition", "")), str(form.get("note", "")))
-        return RedirectResponse(request.scope.get("root_path", "") + "/", status_code=303)
+        values = [str(form.get(name, "")) for name in ("disposition", "note", "return_query")]
+        if not all(_valid_form_text(value) for value in [*flag_ids, *values]):
+            raise ReviewError("text must be valid Unicode", 422, "teks harus Unicode yang sah")
+        disposition, note, return_query = values
+        results = svc.close_many(user, flag_ids, disposition, note, override_holds=form.get("override_holds") == "1")
+        return _render(request, "bulk_result.html", user, results=results, return_query=return_query[:2000])
 
     @app.get("/dashboard", response_class=HTMLResponse, include_in_schema=False, name="page_dashboard")
     def page_dashboard(request: Request, user: User) -> Response:
@@ -556,15 +773,12 @@ def create_app() -> FastAPI:
         return _render(request, "dashboard.html", user, data=data, top=top)
 
     @app.get("/audit", response_class=HTMLResponse, include_in_schema=False, name="page_audit")
-    def page_audit(
-        request: Request,
-        user: User,
-        actor: Annotated[str | None, Query(max_length=60)] = None,
-        flag_id: Annotated[str | None, Query(max_length=20)] = None,
-        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    ) -> Response:
-        entries = svc.audit_entries(user, actor or None, flag_id or None, page)
-        return _render(request, "audit.html", user, entries=entries, page=page)
+    def page_audit(request: Request, user: User, filters: AuditFilters) -> Response:
+        entries = svc.audit_entries(user, filters)
+        return _render(request, "audit.html", user, entries=entries, page=filters.page)
+
+    if docs:
+        _mount_api_docs(app)
 
     unguarded = [getattr(route, "name", "?") for route in app.routes if getattr(route, "name", "?") not in ACCESS]
     if unguarded:
@@ -573,6 +787,48 @@ def create_app() -> FastAPI:
         if isinstance(route, APIRoute) and ACCESS[route.name] is not PUBLIC and not _takes_user(route):
             raise RuntimeError(f"route {route.name} has an access rule but does not depend on guard()")
     return app
+
+
+def _valid_form_text(value: str) -> bool:
+    try:
+        _valid_text(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _least_privilege_problem(cache: dict[str, str]) -> str:
+    """In production on PostgreSQL, why the app's login has too many rights ('' if none);
+    asked once per process."""
+    if "checked" not in cache:
+        from timpora.warehouse.privileges import require_least_privilege
+
+        try:
+            require_least_privilege(get_settings(), who="the review app")
+            cache["checked"] = ""
+        except ConfigError as exc:
+            log.error("%s", exc)
+            cache["checked"] = str(exc)
+    return cache["checked"]
+
+
+def _mount_api_docs(app: FastAPI) -> None:
+    """Swagger UI from the swagger-ui-bundle package, initialised by a script of ours (the
+    CSP allows no inline script): no CDN is ever asked for anything."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="swagger_assets")
+
+    @app.get("/docs", include_in_schema=False, name="swagger_ui_html")
+    def swagger_ui_html(request: Request) -> Response:
+        base = request.scope.get("root_path", "")
+        return HTMLResponse(
+            "<!doctype html><html><head><meta charset='utf-8'><title>TIMPORA review API</title>"
+            f"<link rel='stylesheet' href='{base}/docs/assets/swagger-ui.css'></head><body>"
+            f"<div id='swagger-ui' data-openapi='{base}/openapi.json'></div>"
+            f"<script src='{base}/docs/assets/swagger-ui-bundle.js'></script>"
+            f"<script src='{base}/static/docs.js'></script></body></html>"
+        )
 
 
 def _takes_user(route: APIRoute) -> bool:

@@ -10,7 +10,9 @@ transaction as the change itself.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import re
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -25,9 +28,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection, Engine
 
-from timpora import privacy
 from timpora.config import Settings, get_settings
 from timpora.reference import regions
+from timpora.review import audit, disclosure
 from timpora.rules.config import load_rules_config
 from timpora.warehouse.db import query_frame, query_sql, run_sql, transaction, warehouse_engine
 
@@ -57,16 +60,21 @@ _hasher = PasswordHasher()
 
 
 class ReviewError(Exception):
-    """An operation the reviewer asked for that cannot happen; ``status`` is its HTTP code."""
+    """An operation the reviewer asked for that cannot happen; ``status`` is its HTTP code.
+    ``str()`` is the English message; ``message_id`` the same in Bahasa Indonesia."""
 
-    def __init__(self, message: str, status: int = 409) -> None:
+    def __init__(
+        self, message: str, status: int = 409, message_id: str | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.message_id = message_id or message
+        self.retry_after = retry_after
 
 
 class NotFound(ReviewError):
     def __init__(self, what: str) -> None:
-        super().__init__(f"{what} not found", 404)
+        super().__init__(f"{what} not found", 404, f"{what} tidak ditemukan")
 
 
 @dataclass(frozen=True)
@@ -101,19 +109,27 @@ def _tx(settings: Settings | None = None) -> Iterator[Connection]:
         yield conn
 
 
-def _audit(conn: Connection, actor: str, action: str, flag_id: str | None, detail: dict[str, Any]) -> None:
-    run_sql(
-        conn,
-        "review/audit_insert",
-        {
-            "audit_id": f"{now_utc():%Y%m%d%H%M%S%f}-{uuid.uuid4().hex[:12]}",
-            "now": now_utc(),
-            "username": actor,
-            "action": action,
-            "flag_id": flag_id,
-            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-        },
-    )
+def _audit(
+    conn: Connection,
+    actor: str,
+    action: str,
+    flag_id: str | None,
+    detail: dict[str, Any],
+    region: str | None = None,
+) -> None:
+    """One audit row in the transaction of what it records (see :mod:`timpora.review.audit`):
+    a flag's row is in the flag's region, any other in ``region`` (the actor's scope)."""
+    audit.append(conn, actor, action, flag_id=flag_id, detail=detail, region=region)
+
+
+def record_denied(user: Reviewer | None, action: str, detail: dict[str, Any], settings: Settings | None = None) -> None:
+    """A refused request, on record in a transaction of its own (the request's own rolls back).
+
+    In the acting user's region, so their admin sees it; the id they tried goes in the
+    detail, never as the row's flag, so a foreign flag's history gains nothing."""
+    actor = user.username if user else str(detail.get("username") or "?")[:60]
+    with _tx(settings) as conn:
+        _audit(conn, actor, action, None, detail, region=user.region_scope if user else None)
 
 
 def _event(conn: Connection, flag_id: str, kind: str, actor: str, note: str | None) -> None:
@@ -133,12 +149,66 @@ def _event(conn: Connection, flag_id: str, kind: str, actor: str, note: str | No
 
 # --- users and sessions ---------------------------------------------------------------------
 
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,59}")
+PASSWORD_MIN_LENGTH = 12
+# zxcvbn's score of a password, 0 (guessed at once) to 4: 3 takes about 10^8 guesses or more.
+PASSWORD_MIN_SCORE = 3
+# Failed logins: after BACKOFF_AFTER failures a try must wait 1, 2, 4 ... (at most
+# BACKOFF_MAX_SECONDS) seconds after the last; USER_LOCK_AFTER failures of one user name
+# (ADDRESS_LOCK_AFTER from one client address) within THROTTLE_WINDOW lock it for LOCKOUT.
+BACKOFF_AFTER = 3
+BACKOFF_MAX_SECONDS = 60
+USER_LOCK_AFTER = 10
+ADDRESS_LOCK_AFTER = 30
+THROTTLE_WINDOW = timedelta(minutes=15)
+LOCKOUT = timedelta(minutes=15)
+# A session's last request is written at most this often.
+TOUCH_EVERY = timedelta(seconds=60)
+
 
 def validate_scope(scope: str) -> str:
     table = regions()
     if scope not in table:
-        raise ReviewError(f"region scope {scope!r} is not a province or regency/city code", 422)
+        raise ReviewError(
+            f"region scope {scope!r} is not a province or regency/city code",
+            422,
+            f"wilayah {scope!r} bukan kode provinsi atau kabupaten/kota",
+        )
     return scope
+
+
+def password_problems(password: str, username: str, display_name: str | None = None) -> list[tuple[str, str]]:
+    """Why a password is refused, as (English, Bahasa Indonesia) pairs; empty when it is fine."""
+    from zxcvbn import zxcvbn
+
+    problems = []
+    if len(password) < PASSWORD_MIN_LENGTH:
+        problems.append(
+            (
+                f"a password needs at least {PASSWORD_MIN_LENGTH} characters",
+                f"kata sandi minimal {PASSWORD_MIN_LENGTH} karakter",
+            )
+        )
+    if username and username.lower() in password.lower():
+        problems.append(("a password may not contain the user name", "kata sandi tidak boleh memuat nama pengguna"))
+    if len(password) <= 200:  # zxcvbn's time grows with the length; longer ones are refused below
+        found = zxcvbn(password, user_inputs=[username, display_name or "", "timpora", "imigrasi", "paspor"])
+        if found["score"] < PASSWORD_MIN_SCORE:
+            problems.append(
+                (
+                    "the password is too easy to guess (a common password, a word, a pattern or a repetition)",
+                    "kata sandi terlalu mudah ditebak (kata sandi umum, kata, pola atau pengulangan)",
+                )
+            )
+    else:
+        problems.append(("a password may have at most 200 characters", "kata sandi maksimal 200 karakter"))
+    return problems
+
+
+def _check_password(password: str, username: str, display_name: str | None = None) -> None:
+    problems = password_problems(password, username, display_name)
+    if problems:
+        raise ReviewError("; ".join(en for en, _ in problems) + ".", 422, "; ".join(id_ for _, id_ in problems) + ".")
 
 
 def save_user(
@@ -150,13 +220,23 @@ def save_user(
     language: str = "id",
     settings: Settings | None = None,
 ) -> None:
-    """Create a user, or replace an existing one's password, role and scope."""
-    if len(password) < 10:
-        raise ReviewError("passwords need at least 10 characters", 422)
+    """Create a user, or reset an existing one's password, role and scope: a reset ends
+    every session the user had."""
+    if not USERNAME.fullmatch(username):
+        raise ReviewError(
+            "a user name is 2 to 60 lower-case letters, digits, dots, hyphens or underscores",
+            422,
+            "nama pengguna 2 sampai 60 huruf kecil, angka, titik, tanda hubung atau garis bawah",
+        )
     try:
         role_value = Role(role)
     except ValueError:
-        raise ReviewError(f"role must be one of {', '.join(r.value for r in Role)}", 422) from None
+        raise ReviewError(
+            f"role must be one of {', '.join(r.value for r in Role)}",
+            422,
+            f"peran harus salah satu dari {', '.join(r.value for r in Role)}",
+        ) from None
+    _check_password(password, username, display_name)
     params = {
         "username": username,
         "display_name": display_name or username,
@@ -167,11 +247,67 @@ def save_user(
         "now": now_utc(),
     }
     with _tx(settings) as conn:
-        if query_sql(conn, "review/user_get", params):
-            run_sql(conn, "review/user_update", params)
+        existed = bool(query_sql(conn, "review/user_get", params))
+        run_sql(conn, "review/user_update" if existed else "review/user_insert", params)
+        ended = run_sql(conn, "review/session_end_all", {"username": username})[0] if existed else 0
+        _audit(
+            conn,
+            "admin-cli",
+            "RESET_USER" if existed else "CREATE_USER",
+            None,
+            {"username": username, "role": role_value.value, "scope": region_scope, "sessions_ended": ended},
+            region=region_scope,
+        )
+
+
+def deactivate_user(username: str, settings: Settings | None = None) -> int:
+    """Deactivate a user and end every session they have; the number of sessions ended."""
+    with _tx(settings) as conn:
+        rows = query_sql(conn, "review/user_get", {"username": username})
+        if not rows:
+            raise NotFound(f"user {username}")
+        run_sql(conn, "review/user_deactivate", {"username": username})
+        ended = run_sql(conn, "review/session_end_all", {"username": username})[0]
+        _audit(
+            conn,
+            "admin-cli",
+            "DEACTIVATE_USER",
+            None,
+            {"username": username, "sessions_ended": ended},
+            region=rows[0].region_scope,
+        )
+    return int(ended)
+
+
+def change_password(
+    user: Reviewer, current: str, new: str, token: str | None = None, settings: Settings | None = None
+) -> int:
+    """The user's own password change: the current one is checked like a login; every
+    other session of theirs ends. The number of sessions ended."""
+    _clean(current, new)
+    with _tx(settings) as conn:
+        rows = query_sql(conn, "review/user_get", {"username": user.username})
+        if not rows or not _verify(rows[0].password_hash, current):
+            _audit(conn, user.username, "PASSWORD_CHANGE_FAILED", None, {}, region=user.region_scope)
+            failed = True
         else:
-            run_sql(conn, "review/user_insert", params)
-        _audit(conn, "admin-cli", "SAVE_USER", None, {"username": username, "role": role, "scope": region_scope})
+            failed = False
+    if failed:
+        raise ReviewError("the current password is wrong", 403, "kata sandi saat ini salah")
+    if new == current:
+        raise ReviewError(
+            "the new password must differ from the current one", 422, "kata sandi baru harus berbeda dari yang lama"
+        )
+    _check_password(new, user.username, user.display_name)
+    with _tx(settings) as conn:
+        run_sql(conn, "review/user_password", {"username": user.username, "password_hash": _hasher.hash(new)})
+        ended = run_sql(
+            conn,
+            "review/session_end_others",
+            {"username": user.username, "keep": _token_hash(token, settings) if token else ""},
+        )[0]
+        _audit(conn, user.username, "PASSWORD_CHANGED", None, {"sessions_ended": ended}, region=user.region_scope)
+    return int(ended)
 
 
 DEMO_PASSWORD = "timpora-demo-2024"
@@ -196,58 +332,178 @@ def ensure_demo_users(settings: Settings | None = None) -> bool:
     return True
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _token_hash(token: str, settings: Settings | None = None) -> str:
+    """What the session table keeps of a token: an HMAC under the session secret, so
+    neither a copy of the table nor anyone without the secret can forge a session."""
+    secret = (settings or get_settings()).review_secret
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
-def login(username: str, password: str, minutes: int, settings: Settings | None = None) -> str | None:
-    """A new session token for valid credentials, else None (and the failure is audited)."""
-    if "\x00" in username or "\x00" in password:
-        return None
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A session token for valid credentials; else why not (``retry_after``: throttled)."""
+
+    token: str | None = None
+    retry_after: int | None = None
+
+
+def _throttle_keys(username: str, client: str) -> list[tuple[str, int]]:
+    return [(f"user:{username[:60]}", USER_LOCK_AFTER), (f"addr:{client[:100]}", ADDRESS_LOCK_AFTER)]
+
+
+def _throttled_for(conn: Connection, keys: list[tuple[str, int]], now: datetime) -> int | None:
+    """Seconds until a try may be judged, when a key is locked or backing off."""
+    wait = 0.0
+    for row in query_sql(conn, "review/throttle_get", {"keys": [key for key, _ in keys]}):
+        last = _as_datetime(row.last_failure_at)
+        if row.locked_until is not None and _as_datetime(row.locked_until) > now:
+            wait = max(wait, (_as_datetime(row.locked_until) - now).total_seconds())
+        elif row.failures >= BACKOFF_AFTER and last > now - THROTTLE_WINDOW:
+            pause = min(2 ** (row.failures - BACKOFF_AFTER), BACKOFF_MAX_SECONDS)
+            wait = max(wait, (last + timedelta(seconds=pause) - now).total_seconds())
+    return int(wait) + 1 if wait > 0 else None
+
+
+def _as_datetime(value: Any) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def login(
+    username: str, password: str, minutes: int | None = None, client: str = "unknown", settings: Settings | None = None
+) -> LoginResult:
+    """A new session for valid credentials. Every outcome is audited; after repeated
+    failures a user name or client address must wait, then is locked out for a while,
+    and such a try is refused before any password is hashed. An unknown user name costs
+    the same password hash as a known one, so timing tells nothing of who exists."""
+    settings = settings or get_settings()
+    minutes = minutes or settings.session_minutes
+    if not _valid_text(username) or not _valid_text(password):
+        username = username.encode("utf-8", "replace").decode() if not _valid_text(username) else username
+        return _failed_login(username, client, settings, {"why": "malformed"})
+    now = now_utc()
+    keys = _throttle_keys(username, client)
     with _tx(settings) as conn:
+        wait = _throttled_for(conn, keys, now)
+        if wait is not None:
+            rows = query_sql(conn, "review/user_get", {"username": username})
+            _audit(
+                conn,
+                username[:60] or "?",
+                "LOGIN_THROTTLED",
+                None,
+                {"client": client, "retry_after": wait},
+                region=rows[0].region_scope if rows else None,
+            )
+            return LoginResult(retry_after=wait)
+    with _engine(settings).connect() as conn:
         rows = query_sql(conn, "review/user_get", {"username": username})
-        ok = False
-        if rows and rows[0].active:
-            try:
-                ok = _hasher.verify(rows[0].password_hash, password)
-            except (VerificationError, InvalidHashError):
-                ok = False
-        if not ok:
-            _audit(conn, username[:60] or "?", "LOGIN_FAILED", None, {})
-            return None
-        token = secrets.token_urlsafe(32)
+    user = rows[0] if rows and rows[0].active else None
+    ok = _verify(user.password_hash if user else _dummy_hash(), password) and user is not None
+    if not ok:
+        return _failed_login(username, client, settings, {}, rows[0].region_scope if rows else None)
+    token = secrets.token_urlsafe(32)
+    with _tx(settings) as conn:
         run_sql(
             conn,
             "review/session_insert",
             {
-                "token_hash": _token_hash(token),
+                "token_hash": _token_hash(token, settings),
                 "username": username,
                 "csrf_token": secrets.token_urlsafe(24),
-                "now": now_utc(),
-                "expires_at": now_utc() + timedelta(minutes=minutes),
+                "now": now,
+                "expires_at": now + timedelta(minutes=minutes),
             },
         )
-        _audit(conn, username, "LOGIN", None, {})
-    return token
+        run_sql(conn, "review/throttle_clear", {"throttle_key": keys[0][0]})
+        _audit(conn, username, "LOGIN", None, {"client": client}, region=rows[0].region_scope)
+    return LoginResult(token=token)
+
+
+def _failed_login(
+    username: str, client: str, settings: Settings, detail: dict[str, Any], region: str | None = None
+) -> LoginResult:
+    now = now_utc()
+    with _tx(settings) as conn:
+        for key, limit in _throttle_keys(username, client):
+            run_sql(
+                conn,
+                "review/throttle_fail",
+                {
+                    "throttle_key": key,
+                    "now": now,
+                    "window_start": now - THROTTLE_WINDOW,
+                    "lock_after": limit,
+                    "locked_until": now + LOCKOUT,
+                },
+            )
+        _audit(conn, username[:60] or "?", "LOGIN_FAILED", None, {"client": client, **detail}, region=region)
+    return LoginResult()
+
+
+def _valid_text(value: str) -> bool:
+    """Text a database can hold: no NUL, no lone surrogate (which UTF-8 cannot encode)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def authenticate(username: str, password: str, settings: Settings | None = None) -> Reviewer | None:
-    """The user for valid credentials, without a web session (the CLI); audited like a login."""
-    token = login(username, password, minutes=1, settings=settings)
-    if token is None:
+    """The user for valid credentials, without a web session (the CLI); audited and
+    throttled like a login."""
+    result = login(username, password, minutes=1, client="cli", settings=settings)
+    if result.retry_after is not None:
+        raise ReviewError(
+            f"too many failed logins: try again in {result.retry_after} s",
+            429,
+            f"terlalu banyak percobaan masuk yang gagal: coba lagi dalam {result.retry_after} detik",
+            retry_after=result.retry_after,
+        )
+    if result.token is None:
         return None
-    user = session_user(token, settings)
+    user = session_user(result.token, settings)
     with _tx(settings) as conn:
-        run_sql(conn, "review/session_delete", {"token_hash": _token_hash(token), "now": now_utc()})
+        run_sql(conn, "review/session_delete", {"token_hash": _token_hash(result.token, settings), "now": now_utc()})
     return user
 
 
 def session_user(token: str, settings: Settings | None = None) -> Reviewer | None:
+    """The user of a live session: neither past its absolute end nor idle too long. A
+    request marks it used (at most once a minute)."""
+    settings = settings or get_settings()
+    now = now_utc()
+    token_hash = _token_hash(token, settings)
     with _engine(settings).connect() as conn:
-        rows = query_sql(conn, "review/session_get", {"token_hash": _token_hash(token), "now": now_utc()})
+        rows = query_sql(
+            conn,
+            "review/session_get",
+            {
+                "token_hash": token_hash,
+                "now": now,
+                "idle_since": now - timedelta(minutes=settings.session_idle_minutes),
+            },
+        )
     if not rows:
         return None
     row = rows[0]
+    if row.last_seen_at is None or _as_datetime(row.last_seen_at) < now - TOUCH_EVERY:
+        with _tx(settings) as conn:
+            run_sql(conn, "review/session_touch", {"token_hash": token_hash, "now": now})
     return Reviewer(
         username=row.username,
         display_name=row.display_name,
@@ -259,15 +515,15 @@ def session_user(token: str, settings: Settings | None = None) -> Reviewer | Non
     )
 
 
-def logout(token: str, actor: str, settings: Settings | None = None) -> None:
+def logout(token: str, user: Reviewer, settings: Settings | None = None) -> None:
     with _tx(settings) as conn:
-        run_sql(conn, "review/session_delete", {"token_hash": _token_hash(token), "now": now_utc()})
-        _audit(conn, actor, "LOGOUT", None, {})
+        run_sql(conn, "review/session_delete", {"token_hash": _token_hash(token, settings), "now": now_utc()})
+        _audit(conn, user.username, "LOGOUT", None, {}, region=user.region_scope)
 
 
 def set_language(user: Reviewer, language: str, settings: Settings | None = None) -> None:
     if language not in ("id", "en"):
-        raise ReviewError("language must be id or en", 422)
+        raise ReviewError("language must be id or en", 422, "bahasa harus id atau en")
     with _tx(settings) as conn:
         run_sql(conn, "review/user_language", {"username": user.username, "language": language})
 
@@ -276,39 +532,8 @@ def set_language(user: Reviewer, language: str, settings: Settings | None = None
 
 
 def pseudonym(value: str | None, settings: Settings | None = None) -> str | None:
-    """A stable, keyed pseudonym of a passport number (see :mod:`timpora.privacy`)."""
-    if value is None or value == "":
-        return value
-    return privacy.pseudonym(str(value), (settings or get_settings()).pseudonym_key)
-
-
-_PASSPORT_KEYS = {
-    "passport_number",
-    "passport_number_as_typed",
-    "passport_number_raw",
-    "guest_passport_number",
-    "document_passport_number",
-}
-_HIDDEN_KEYS = {"line1", "line2", "mrz_line1", "mrz_line2"}
-
-
-def redact(value: Any, parent: str = "") -> Any:
-    """Evidence as an analyst sees it: passport numbers pseudonymised, MRZ lines hidden."""
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if key in _HIDDEN_KEYS:
-                out[key] = None if item is None else "(disembunyikan / hidden)"
-            elif (key in _PASSPORT_KEYS and not isinstance(item, dict)) or (
-                parent == "passport_number" and key in ("guest", "document", "mrz", "typed")
-            ):
-                out[key] = pseudonym(item)
-            else:
-                out[key] = redact(item, key)
-        return out
-    if isinstance(value, list):
-        return [redact(item, parent) for item in value]
-    return value
+    """A stable, keyed pseudonym of a passport number, as the analyst views give it."""
+    return disclosure.passport_pseudonym(value, (settings or get_settings()).pseudonym_key)
 
 
 # --- the queue --------------------------------------------------------------------------------
@@ -383,17 +608,27 @@ def _queue_params(user: Reviewer, query: QueueFilter) -> dict[str, Any]:
     }
 
 
-def _present(frame: pd.DataFrame, user: Reviewer) -> list[dict[str, Any]]:
+def _present(frame: pd.DataFrame, user: Reviewer, kind: str = "flag") -> list[dict[str, Any]]:
+    """Rows as the user may see them (:mod:`timpora.review.disclosure`): the one place where
+    the review app's records are shaped for a role."""
     records = json.loads(frame.to_json(orient="records", date_format="iso"))
     for record in records:
         if "report_ids" in record and isinstance(record["report_ids"], str):
             record["report_ids"] = json.loads(record["report_ids"])
         if "evidence" in record and isinstance(record["evidence"], str):
             record["evidence"] = json.loads(record["evidence"])
-        if user.pseudonymised:
-            record["passport_number"] = pseudonym(record.get("passport_number"))
-            if "evidence" in record:
-                record["evidence"] = redact(record["evidence"])
+    if user.pseudonymised:
+        shape = {
+            "flag": disclosure.analyst_flag,
+            "stay": lambda r: disclosure.allowed(r, disclosure.STAY_RECORD),
+            "document": lambda r: disclosure.allowed(r, disclosure.DOCUMENT_RECORD),
+            "link": lambda r: disclosure.allowed(r, disclosure.LINK_RECORD),
+            "event": disclosure.analyst_event,
+        }[kind]
+        records = [shape(record) for record in records]
+    for record in records:
+        record.pop("person_key", None)
+        record.pop("subject_key", None)
     return records
 
 
@@ -411,6 +646,7 @@ def queue(user: Reviewer, query: QueueFilter, settings: Settings | None = None, 
                 "VIEW_QUEUE",
                 None,
                 {"filters": _filters_of(query), "page": query.page, "flag_ids": frame["flag_id"].tolist()},
+                region=user.region_scope,
             )
     return {"total": total, "page": query.page, "page_size": query.page_size, "flags": _present(frame, user)}
 
@@ -424,18 +660,13 @@ def flag_detail(user: Reviewer, flag_id: str, settings: Settings | None = None) 
             raise NotFound(f"flag {flag_id}")
         flag = _present(frame, user)[0]
         report_ids = flag["report_ids"] or [""]
-        stays = _present(query_frame(conn, "review/flag_stays", {"report_ids": report_ids}), user)
+        stays = _present(query_frame(conn, "review/flag_stays", {"report_ids": report_ids}), user, "stay")
         documents = _present(
-            query_frame(conn, "review/flag_documents", {"person_key": frame["person_key"].iloc[0]}), user
+            query_frame(conn, "review/flag_documents", {"person_key": frame["person_key"].iloc[0]}), user, "document"
         )
-        links = _present(query_frame(conn, "review/flag_links", {"report_ids": report_ids}), user)
-        history = _present(query_frame(conn, "review/flag_history", {"flag_id": flag_id}), user)
+        links = _present(query_frame(conn, "review/flag_links", {"report_ids": report_ids}), user, "link")
+        history = _present(query_frame(conn, "review/flag_history", {"flag_id": flag_id}), user, "event")
         _audit(conn, user.username, "VIEW_FLAG", flag_id, {"role": user.role.value})
-    flag.pop("person_key", None)
-    flag.pop("subject_key", None)
-    for stay in stays:
-        if user.pseudonymised:
-            stay["mrz_line1"] = stay["mrz_line2"] = None
     return {"flag": flag, "stays": stays, "documents": documents, "links": links, "history": history}
 
 
@@ -521,61 +752,129 @@ def _disposition(value: str) -> Disposition:
     try:
         return Disposition(value)
     except ValueError:
-        raise ReviewError(f"disposition must be one of {', '.join(d.value for d in Disposition)}", 422) from None
+        raise ReviewError("choose a disposition to close the flag", 422, "pilih disposisi untuk menutup flag") from None
 
 
-def close(
-    user: Reviewer, flag_ids: list[str], disposition: str, note: str, settings: Settings | None = None
-) -> list[str]:
-    """Close flags with a disposition and note; several at once only for supervisors."""
+def _closing_note(note: str) -> str:
+    note = note.strip()
+    if not note or len(note) > 4000:
+        raise ReviewError(
+            "closing needs a note of 1 to 4000 characters", 422, "menutup flag perlu catatan 1 sampai 4000 karakter"
+        )
+    return note
+
+
+# What became of each flag of a bulk close.
+CLOSED, NOT_FOUND, ALREADY_CLOSED, NOT_OPEN, HELD = "closed", "not_found", "already_closed", "not_open", "held"
+
+
+def close(user: Reviewer, flag_id: str, disposition: str, note: str, settings: Settings | None = None) -> None:
+    """Close a flag you hold (a supervisor: one nobody holds, or, with the override of a
+    bulk close, one someone else holds) with a disposition and a note."""
+    outcome = close_many(user, [flag_id], disposition, note, settings=settings, single=True)[0]
+    if outcome["outcome"] == NOT_FOUND:
+        raise NotFound(f"flag {flag_id}")
+    if outcome["outcome"] != CLOSED:
+        raise ReviewError(outcome["message_en"], 409, outcome["message_id"])
+
+
+def close_many(
+    user: Reviewer,
+    flag_ids: list[str],
+    disposition: str,
+    note: str,
+    override_holds: bool = False,
+    settings: Settings | None = None,
+    single: bool = False,
+) -> list[dict[str, Any]]:
+    """Close flags with one disposition and note (several at once: supervisors). Each id
+    gets its own outcome, in the order first given (repeats count once): closed, not found
+    (in no flag of your scope), already closed, not open (cleared), or held by someone
+    else, which only ``override_holds`` closes. Nothing outside the scope is touched."""
     _require(user, WORKERS)
     _clean(disposition, note, *flag_ids)
     chosen = _disposition(disposition)
-    note = note.strip()
-    if not note or len(note) > 4000:
-        raise ReviewError("closing needs a note of 1 to 4000 characters", 422)
-    if not flag_ids:
-        raise ReviewError("no flag to close", 422)
-    if len(flag_ids) > 1:
+    note = _closing_note(note)
+    wanted = list(dict.fromkeys(flag_ids))
+    if not wanted:
+        raise ReviewError("no flag to close", 422, "tidak ada flag yang dipilih untuk ditutup")
+    if len(wanted) > 1 or override_holds:
         _require(user, LEADS)
-    if len(flag_ids) > 1000:
-        raise ReviewError("bulk-close takes at most 1000 flags at a time", 422)
-    with _tx(settings) as conn:
-        in_scope = query_sql(conn, "review/flags_in_scope", {"flag_ids": flag_ids, "scope": user.region_scope})
-        found = {row.flag_id for row in in_scope}
-        missing = [f for f in flag_ids if f not in found]
-        if missing:
-            raise NotFound(f"flag {missing[0]}")
-        changed = run_sql(
-            conn,
-            "review/close",
-            {
-                "flag_ids": flag_ids,
-                "disposition": chosen.value,
-                "note": note,
-                "now": now_utc(),
-                "username": user.username,
-                "any_holder": 1 if user.role in LEADS else 0,
-                "scope": user.region_scope,
-            },
-        )[0]
-        if changed != len(set(flag_ids)):
-            status = {row.flag_id: row.status for row in in_scope}
-            blocked = sorted(f for f in set(flag_ids) if status[f] not in ("IN_REVIEW", "OPEN", "REOPENED"))
-            raise ReviewError(
-                "cannot close: "
-                + (", ".join(f"{f} is {status[f]}" for f in blocked) or "the flag is held by someone else")
-            )
-        for flag_id in flag_ids:
-            _event(conn, flag_id, "CLOSED", user.username, f"{chosen.value}: {note}")
-        _audit(
-            conn,
-            user.username,
-            "BULK_CLOSE" if len(flag_ids) > 1 else "CLOSE",
-            flag_ids[0] if len(flag_ids) == 1 else None,
-            {"flag_ids": flag_ids, "disposition": chosen.value, "note": note},
+    if len(wanted) > 1000:
+        raise ReviewError(
+            "bulk-close takes at most 1000 flags at a time", 422, "tutup massal paling banyak 1000 flag sekaligus"
         )
-    return flag_ids
+    lead = user.role in LEADS
+    with _tx(settings) as conn:
+        found = {
+            row.flag_id: row
+            for row in query_sql(conn, "review/flags_in_scope", {"flag_ids": wanted, "scope": user.region_scope})
+        }
+        outcomes: dict[str, tuple[str, str, str]] = {}
+        closable = []
+        for flag_id in wanted:
+            row = found.get(flag_id)
+            if row is None:
+                outcomes[flag_id] = (NOT_FOUND, "not found in your region", "tidak ditemukan di wilayah Anda")
+            elif row.status == "CLOSED":
+                outcomes[flag_id] = (ALREADY_CLOSED, "already closed", "sudah ditutup")
+            elif row.status not in ("OPEN", "REOPENED", "IN_REVIEW"):
+                outcomes[flag_id] = (NOT_OPEN, f"is {row.status}, not open", f"berstatus {row.status}, tidak terbuka")
+            elif row.status == "IN_REVIEW" and row.assignee != user.username and not (lead and override_holds):
+                outcomes[flag_id] = (
+                    HELD,
+                    f"held by {row.assignee}: take it over explicitly to close it",
+                    f"sedang dipegang {row.assignee}: ambil alih secara tegas untuk menutupnya",
+                )
+            elif row.status != "IN_REVIEW" and not lead:
+                outcomes[flag_id] = (
+                    NOT_OPEN,
+                    "claim the flag before closing it",
+                    "ambil flag ini dulu sebelum menutupnya",
+                )
+            else:
+                closable.append(flag_id)
+        if closable:
+            changed = run_sql(
+                conn,
+                "review/close",
+                {
+                    "flag_ids": closable,
+                    "disposition": chosen.value,
+                    "note": note,
+                    "now": now_utc(),
+                    "username": user.username,
+                    "any_holder": 1 if lead else 0,
+                    "override": 1 if (lead and override_holds) else 0,
+                    "scope": user.region_scope,
+                },
+            )[0]
+            if changed != len(closable):  # changed between our read and the update: try again
+                raise ReviewError(
+                    "the flags changed while closing them: reload and try again",
+                    409,
+                    "flag berubah saat ditutup: muat ulang lalu coba lagi",
+                )
+            for flag_id in closable:
+                previous = found[flag_id].assignee
+                _event(conn, flag_id, "CLOSED", user.username, f"{chosen.value}: {note}")
+                _audit(
+                    conn,
+                    user.username,
+                    "CLOSE" if single else "BULK_CLOSE",
+                    flag_id,
+                    {"disposition": chosen.value, "note": note, "held_by": previous, "override": override_holds},
+                )
+                outcomes[flag_id] = (CLOSED, "closed", "ditutup")
+    return [
+        {
+            "flag_id": flag_id,
+            "outcome": outcomes[flag_id][0],
+            "message_en": outcomes[flag_id][1],
+            "message_id": outcomes[flag_id][2],
+        }
+        for flag_id in wanted
+    ]
 
 
 def reopen(user: Reviewer, flag_id: str, note: str, settings: Settings | None = None) -> None:
@@ -642,6 +941,7 @@ def export_csv(user: Reviewer, query: QueueFilter, settings: Settings | None = N
             "EXPORT_CSV",
             None,
             {"rows": len(rows), "filters": _filters_of(query), "flag_ids": [r["flag_id"] for r in rows]},
+            region=user.region_scope,
         )
     if frame.empty:
         return ""
@@ -684,22 +984,52 @@ def dashboard(user: Reviewer, settings: Settings | None = None) -> dict[str, Any
     }
 
 
+AUDIT_PAGE_ROWS = 100
+
+
+@dataclass
+class AuditFilter:
+    actor: str | None = None
+    flag_id: str | None = None
+    action: str | None = None
+    date_from: date | None = None
+    date_until: date | None = None
+    page: int = 1
+
+
 def audit_entries(
-    user: Reviewer,
-    actor: str | None = None,
-    flag_id: str | None = None,
-    page: int = 1,
-    settings: Settings | None = None,
+    user: Reviewer, query: AuditFilter | None = None, settings: Settings | None = None
 ) -> list[dict[str, Any]]:
+    """The audit log of the admin's own scope, newest first; reading it is on record too."""
     _require(user, frozenset({Role.ADMIN}))
-    _clean(actor or "", flag_id or "")
-    if page < 1:
-        raise ReviewError("page must be 1 or more", 422)
-    with _engine(settings).connect() as conn:
+    query = query or AuditFilter()
+    _clean(*(v for v in (query.actor, query.flag_id, query.action) if v))
+    if query.page < 1:
+        raise ReviewError("page must be 1 or more", 422, "halaman harus 1 atau lebih")
+    with _tx(settings) as conn:
         frame = query_frame(
             conn,
             "review/audit_list",
-            {"actor": actor, "flag_id": flag_id, "limit": 100, "offset": (page - 1) * 100},
+            {
+                "scope": user.region_scope,
+                "actor": query.actor,
+                "flag_id": query.flag_id,
+                "action": query.action,
+                "at_from": datetime.combine(query.date_from, datetime.min.time()) if query.date_from else None,
+                "at_until": datetime.combine(query.date_until + timedelta(days=1), datetime.min.time())
+                if query.date_until
+                else None,
+                "limit": AUDIT_PAGE_ROWS,
+                "offset": (query.page - 1) * AUDIT_PAGE_ROWS,
+            },
+        )
+        _audit(
+            conn,
+            user.username,
+            "VIEW_AUDIT",
+            None,
+            {k: v for k, v in query.__dict__.items() if v not in (None, "")},
+            region=user.region_scope,
         )
     records = json.loads(frame.to_json(orient="records", date_format="iso"))
     for record in records:

@@ -96,8 +96,14 @@ def engine_for_url(url: str) -> Engine:
 
 
 def warehouse_engine(settings: Settings | None = None) -> Engine:
-    """The warehouse engine of the configured settings."""
+    """The warehouse engine of the configured settings (the runtime role in production)."""
     return engine_for_url((settings or get_settings()).warehouse_url)
+
+
+def owner_engine(settings: Settings | None = None) -> Engine:
+    """The engine of the schema's owner, which migrations use (``TIMPORA_WAREHOUSE_OWNER_URL``;
+    the warehouse URL itself when none is set)."""
+    return engine_for_url((settings or get_settings()).warehouse_owner_url)
 
 
 def dispose_engines() -> None:

@@ -17,11 +17,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from timpora.config import get_settings
+from timpora.config import ConfigError, Settings, get_settings
 from timpora.flags.repair import repair_run_wide_disagreements
 from timpora.reference import regions
+from timpora.review.audit import chain_existing_rows
 from timpora.warehouse import star
-from timpora.warehouse.db import run_sql, sql_statements, transaction
+from timpora.warehouse.db import run_sql, sql_statements, transaction, warehouse_engine
 
 _MIGRATION_FILE = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 # An arbitrary constant: the advisory lock id all TIMPORA migrators agree on.
@@ -32,7 +33,7 @@ EPOCH_DAY = date(1970, 1, 1)
 
 
 # What a migration's SQL cannot do, run after it in its transaction (its file says why).
-DATA_STEPS: dict[int, Callable[[Connection], object]] = {12: repair_run_wide_disagreements}
+DATA_STEPS: dict[int, Callable[[Connection], object]] = {12: repair_run_wide_disagreements, 13: chain_existing_rows}
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,38 @@ def applied_versions(conn: Connection) -> set[int]:
     if not sa.inspect(conn).has_table("schema_migration"):
         return set()
     return {row[0] for row in conn.execute(sa.text("SELECT version FROM schema_migration"))}
+
+
+class SchemaNotReady(ConfigError):
+    """The warehouse lacks migrations this code needs, and this role may not apply them."""
+
+
+def pending_versions(engine: Engine) -> list[int]:
+    """Migrations not applied yet (all of them on an empty database)."""
+    with engine.connect() as conn:
+        applied = applied_versions(conn)
+    return [m.version for m in available_migrations() if m.version not in applied]
+
+
+def ensure_migrated(settings: Settings | None = None) -> None:
+    """Make sure the warehouse has every migration before a task or the app uses it.
+
+    Embedded, where the one login owns the schema, pending migrations are applied. In
+    production migrations belong to the owner (least privilege: the app and the tasks
+    connect as a runtime role that may not change the schema), so this refuses, naming
+    the command.
+    """
+    settings = settings or get_settings()
+    engine = warehouse_engine(settings)
+    pending = pending_versions(engine)
+    if not pending:
+        return
+    if settings.separate_owner or settings.production:
+        raise SchemaNotReady(
+            f"the warehouse lacks migrations {pending}: run `timpora db migrate` (it connects as the owner, "
+            "TIMPORA_WAREHOUSE_OWNER_URL) before the app and the DAG tasks"
+        )
+    migrate(engine)
 
 
 def migrate(engine: Engine, target: int | None = None) -> list[int]:
@@ -92,6 +125,10 @@ def migrate(engine: Engine, target: int | None = None) -> list[int]:
         if star.has_star(conn):
             star.load_reference(conn)
             star.apply_views(conn)
+        if conn.dialect.name == "postgresql":
+            # After the views, so the runtime role's grants cover every table and view there is.
+            for statement in sql_statements("views/grants/runtime_role", conn.dialect.name):
+                conn.execute(sa.text(statement))
     return applied_now
 
 

@@ -1,0 +1,1 @@
+UPDATE app_user SET active = 0 WHERE username = :username;
