@@ -44,9 +44,10 @@ def test_plan_groups_keeps_feeds_and_days_apart_and_respects_both_budgets() -> N
             "hotel_guest/2024/10/03/LDG-7_a.csv": 950,  # does not fit beside LDG-5
             "hotel_guest/2024/13/03/LDG-8_a.csv": 10,  # no such month: alone, registered as rejected
         }
+        # In landing order (date, key): a key without a date first, then as they land.
         assert plan_groups(sizes) == [
-            ["hotel_guest/2024/10/03/LDG-6_big.csv"],
             ["hotel_guest/2024/13/03/LDG-8_a.csv"],
+            ["hotel_guest/2024/10/03/LDG-6_big.csv"],
             [
                 "hotel_guest/2024/10/03/LDG-1_a.csv",
                 "hotel_guest/2024/10/03/LDG-2_a.csv",
@@ -65,9 +66,9 @@ def test_plan_groups_spreads_a_day_of_small_files_over_the_parallel_tasks() -> N
     """Budgets alone would put a day of 2,000 lodging files of 3 KB in 4 groups of 500 and
     one of 3,000 files in 6, but 25 such files in one: the ingest's parallel tasks (4 by
     default) each get a share of about equal bytes."""
-    few = {f"hotel_guest/2024/10/03/LDG-{n}_a.csv": 3000 + 10 * n for n in range(25)}
+    few = {f"hotel_guest/2024/10/03/LDG-{n:02d}_a.csv": 3000 + 10 * n for n in range(25)}
     groups = plan_groups(few)
-    assert [key for group in groups for key in group] == list(few)  # in order, each once
+    assert [key for group in groups for key in group] == sorted(few)  # in landing order, each once
     assert len(groups) == 4
     shares = [sum(few[key] for key in group) for group in groups]
     assert max(shares) - min(shares) <= 2 * max(few.values())
@@ -276,3 +277,26 @@ def test_grouping_does_not_change_what_a_messy_day_becomes(
     assert one_by_one["quarantine"], "the generated day has bad rows to compare"
     assert any(file[-1] for file in one_by_one["files"]), "the generated day has re-delivered rows to compare"
     assert grouped == one_by_one
+
+
+def test_the_first_landed_of_two_identical_bodies_is_loaded_whichever_group_runs_first(
+    warehouse: str, landing: Path
+) -> None:
+    """Two byte-identical lodging files in two groups of one run (the DAG's parallel
+    tasks): the later-landed one's group runs first, yet the earlier one is loaded and the
+    later one is its duplicate, as the README promises."""
+    from timpora.ingest.pipeline import register_ahead
+
+    lines = [guest_of("LDG-167101", 1), guest_of("LDG-167101", 2)]
+    original = lodging_file(landing, "LDG-167101", "a_original", lines)
+    resent = lodging_file(landing, "LDG-167101", "b_resent", lines)
+    register_ahead([[original], [resent]])
+    (later,) = ingest_group([resent])
+    (earlier,) = ingest_group([original])
+    assert (earlier.status, earlier.rows_loaded) == ("LOADED", 2)
+    assert (later.status, later.rows_read, later.rows_duplicate) == ("DUPLICATE_BODY", 2, 2)
+    assert original in (later.note or "")
+    # A byte-identical body read otherwise (another lodging's name) is no duplicate.
+    other = lodging_file(landing, "LDG-167201", "a", lines)
+    (elsewhere,) = ingest_group([other])
+    assert elsewhere.status == "LOADED" and elsewhere.rows_quarantined == 2

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.test_bad_inputs import GOOD_PERMIT, GOOD_VISA, guest_line, hotel_file, permit_line
+from tests.test_bad_inputs import GOOD_PERMIT, GOOD_VISA, guest_line, hotel_file, permit_line, quarantined
 from timpora.config import get_settings, override_environment
 from timpora.feeds.contracts import HOTEL_GUEST_COLUMNS, STAY_PERMIT_COLUMNS
 from timpora.ingest import pipeline
@@ -57,11 +57,17 @@ def test_higher_version_supersedes_and_lower_or_equal_later_stays_in_history(war
     ingest_key(permits_file(landing, "2024/10/01", "a", [v1]))
     ingest_key(permits_file(landing, "2024/10/02", "b", [v2]))
     assert one("SELECT record_version, valid_until FROM stay_permit")[0] == 2
-    # A lower version arriving later, and an equal version arriving later: history, not current.
-    ingest_key(permits_file(landing, "2024/10/03", "c", [v1_changed, v2_other]))
+    # A lower or an equal version arriving later with other content contradicts a record
+    # received before: quarantined, naming it; the current permit stays version 2.
+    late = permits_file(landing, "2024/10/03", "c", [v1_changed, v2_other])
+    result = ingest_key(late)
+    assert (result.rows_loaded, result.rows_quarantined) == (0, 2)
     current = one("SELECT record_version, valid_until FROM stay_permit WHERE permit_number = 'ITAS-1'")
     assert (current[0], str(current[1])[:10]) == (2, "2025-02-28")
-    assert scalar("SELECT COUNT(*) FROM stay_permit_history WHERE permit_number = 'ITAS-1'") == 4
+    assert scalar("SELECT COUNT(*) FROM stay_permit_history WHERE permit_number = 'ITAS-1'") == 2
+    reasons = [r for rows in quarantined(late).values() for r in rows]
+    assert [r["check"] for r in reasons] == ["conflict", "conflict"]
+    assert "KANIM-PLG_a.csv line 2" in reasons[0]["message_en"] and "KANIM-PLG_b.csv line 2" in reasons[1]["message_en"]
 
 
 def test_version_outcome_does_not_depend_on_processing_order(warehouse: str, landing: Path) -> None:
@@ -74,6 +80,12 @@ def test_version_outcome_does_not_depend_on_processing_order(warehouse: str, lan
     ingest_key(late)  # the later landing is processed first ...
     ingest_key(early)  # ... but the equal version that landed first still wins
     assert str(one("SELECT valid_until FROM stay_permit")[0])[:10] == "2025-01-31"
+    # ... and the later one, which contradicts it, leaves the history for the quarantine.
+    assert scalar("SELECT COUNT(*) FROM stay_permit_history") == 1
+    (reasons,) = quarantined(late).values()
+    assert reasons[0]["check"] == "conflict" and "KANIM-PLG_a.csv line 2" in reasons[0]["message_en"]
+    counts = one("SELECT rows_read, rows_loaded, rows_quarantined FROM file_ledger WHERE object_key = :k", k=late)
+    assert tuple(counts) == (1, 0, 1)
 
 
 def test_visa_versions(warehouse: str, landing: Path) -> None:
@@ -369,3 +381,30 @@ def test_the_dag_conservation_task_fails_on_a_mismatch(warehouse: str, landing: 
         conn.execute(sa.text("UPDATE file_ledger SET rows_loaded = 1"))
     with pytest.raises(RuntimeError, match=r"row conservation broken: .*read 2, accounted for 1"):
         check_conservation([result.as_dict()])
+
+
+def test_a_report_id_sent_for_another_passport_is_quarantined_whatever_order_files_come_in(
+    warehouse: str, landing: Path
+) -> None:
+    """The same report id with another passport: the event that landed later contradicts
+    the earlier one and is quarantined naming it, even when its file is processed first
+    (its row then leaves the history); a CORRECTION may change the passport."""
+    later = write(
+        landing,
+        "hotel_guest/2024/10/03/LDG-167101_b.csv",
+        hotel_text([guest_line(1, passport_number="B22222222", guest_surname="OTHER")]),
+    )
+    earlier = write(landing, "hotel_guest/2024/10/02/LDG-167101_a.csv", hotel_text([guest_line(1)]))
+    assert ingest_key(later).rows_loaded == 1  # alone, nothing contradicts it yet
+    result = ingest_key(earlier)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
+    assert one("SELECT passport_number FROM guest_stay")[0] == guest_line(1).split(";")[10]
+    (reasons,) = quarantined(later).values()
+    assert reasons[0]["check"] == "conflict" and "LDG-167101_a.csv line 2" in reasons[0]["message_en"]
+    assert tuple(one("SELECT rows_loaded, rows_quarantined FROM file_ledger WHERE object_key = :k", k=later)) == (0, 1)
+    corrected = write(
+        landing,
+        "hotel_guest/2024/10/03/LDG-167101_c.csv",
+        hotel_text([guest_line(1, event="CORRECTION", passport_number="C33333333", reported_at="03/10/2024 09:00")]),
+    )
+    assert ingest_key(corrected).rows_loaded == 1

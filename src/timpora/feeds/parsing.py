@@ -25,8 +25,15 @@ from timpora.feeds.contracts import (
     LandingKey,
 )
 from timpora.feeds.normalise import TEXT
-from timpora.feeds.reading import FileRejected, LineChunk, detect_encoding, iter_line_chunks, iter_text_lines
-from timpora.feeds.structure import Rejected, parse_header, reason, split_records
+from timpora.feeds.reading import FileRejected, LineChunk, detect_shape, iter_line_chunks, iter_text_lines
+from timpora.feeds.structure import (
+    CONTROL_PATTERN,
+    Rejected,
+    control_character_reason,
+    parse_header,
+    reason,
+    split_records,
+)
 from timpora.reference import regions
 
 ISO_DATE = "%Y-%m-%d"
@@ -182,12 +189,16 @@ def read_feed_file(
 def _read_delimited(
     path: Path, chunk_rows: int, state: FileReadState, delimiter: str, columns: list[str]
 ) -> Iterator[ParsedBatch]:
-    state.encoding = detect_encoding(path)
-    for chunk in iter_line_chunks(path, state.encoding, chunk_rows):
+    shape = detect_shape(path)
+    state.encoding = shape.encoding
+    for chunk in iter_line_chunks(path, shape.encoding, chunk_rows, shape.line_end):
         first = state.header is None
         if first:
             if chunk.first_line_no in chunk.oversize:
-                raise FileRejected("the header row is over 1 MiB long: this is not a feed file")
+                raise FileRejected(
+                    "the header row is over 1 MiB long: this is not a feed file",
+                    "baris judul lebih dari 1 MiB: ini bukan berkas feed",
+                )
             state.header = parse_header(chunk.lines[0], delimiter, columns)
         assert state.header is not None
         split = split_records(chunk, delimiter, state.header, skip_first=first)
@@ -196,7 +207,7 @@ def _read_delimited(
 
 def iter_raw_lines(path: Path, encoding: str | None, chunk_rows: int) -> Iterator[LineChunk]:
     """Lines of a rejected file, decoded as well as possible, for whole-file quarantine."""
-    if encoding in ("utf-16", "utf-32"):
+    if encoding and encoding.startswith(("utf-16", "utf-32")):
         yield from iter_text_lines(path, encoding, chunk_rows)
     else:
         # Latin-1 maps every byte to a character: nothing of an undecodable file is lost.
@@ -301,10 +312,14 @@ def _person_columns(records: pd.DataFrame, out: pd.DataFrame) -> None:
 
 
 def _read_visa(path: Path, chunk_rows: int, state: FileReadState) -> Iterator[ParsedBatch]:
-    state.encoding = detect_encoding(path)
+    shape = detect_shape(path)
+    state.encoding = shape.encoding
     if state.encoding == "cp1252":
-        raise FileRejected("a visa file must be UTF-8 JSON Lines; this one is not valid UTF-8")
-    for chunk in iter_line_chunks(path, state.encoding, chunk_rows):
+        raise FileRejected(
+            "a visa file must be UTF-8 JSON Lines; this one is not valid UTF-8",
+            "berkas visa harus JSON Lines UTF-8; berkas ini bukan UTF-8 yang sah",
+        )
+    for chunk in iter_line_chunks(path, shape.encoding, chunk_rows, shape.line_end):
         yield _parse_visa_chunk(chunk)
 
 
@@ -377,13 +392,32 @@ def _parse_visa_chunk(chunk: LineChunk) -> ParsedBatch:
     return ParsedBatch(normalise_visa(frame), rejected, blank)
 
 
+def json_type(value: Any) -> str:
+    """A decoded JSON value's type as JSON names it (``null``, ``array``), not Python."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+_JSON_TYPE_ID = {"null": "null", "a boolean": "boolean", "a number": "angka", "a string": "teks", "an array": "larik"}
+
+
 def _visa_object_problems(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, dict):
+        found = json_type(value)
         return [
             reason(
                 "structure",
-                f"each line must be a JSON object, found {type(value).__name__}",
-                f"setiap baris harus berupa objek JSON, ditemukan {type(value).__name__}",
+                f"each line must be a JSON object {{...}}, found {found}",
+                f"setiap baris harus berupa objek JSON {{...}}, ditemukan {_JSON_TYPE_ID.get(found, found)}",
             )
         ]
     problems = []
@@ -396,6 +430,10 @@ def _visa_object_problems(value: Any) -> list[dict[str, Any]]:
                 "field yang tidak dikenal kontrak: " + ", ".join(unknown),
             )
         )
+    strings = {key: item for key, item in value.items() if isinstance(item, str)}
+    if isinstance(value.get("sponsor"), dict):
+        strings |= {f"sponsor.{k}": v for k, v in value["sponsor"].items() if isinstance(v, str)}
+    problems += [control_character_reason(key, text) for key, text in strings.items() if CONTROL_PATTERN.search(text)]
     sponsor = value.get("sponsor")
     if sponsor is not None and not (isinstance(sponsor, dict) and set(sponsor) <= {"name", "type"}):
         problems.append(

@@ -1,8 +1,9 @@
 """From a landed file's bytes to numbered text lines, in bounded memory.
 
-Lodging systems send UTF-8 (with or without a BOM) or Windows-1252, undeclared, with LF
-or CRLF endings, sometimes gzipped. The encoding is decided per file by a first streaming
-pass; the second pass yields chunks of decoded lines with their physical line numbers, so
+Lodging systems send UTF-8 (with or without a BOM) or Windows-1252, undeclared, with LF,
+CRLF or (old systems) CR-only endings, sometimes gzipped. The encoding and the line end
+are decided per file by a first streaming pass; the second pass yields chunks of decoded
+lines with their physical line numbers, so
 a file of any size is read a block at a time. A line longer than :data:`MAX_LINE_BYTES`
 (a runaway field, a missing newline) is not held in memory whole: its head is kept as
 evidence and the rest is skipped, and the parser quarantines it.
@@ -31,15 +32,17 @@ _CP1252_UNDEFINED = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
 
 
 class FileRejected(Exception):
-    """The whole file cannot be read as the contract says; ``reason`` says why, for the ledger.
+    """The whole file cannot be read as the contract says; ``reason`` says why, for the
+    ledger, and ``reason_id`` the same in Bahasa Indonesia, as a person would say it.
 
-    ``readable_as`` names an encoding the bytes *can* be read in (UTF-16 with its BOM, say),
-    so the quarantine can still keep each line as readable text.
+    ``readable_as`` names an encoding the bytes *can* be read in (UTF-16, say), so the
+    quarantine can still keep each line as readable text.
     """
 
-    def __init__(self, reason: str, readable_as: str | None = None) -> None:
+    def __init__(self, reason: str, reason_id: str | None = None, readable_as: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.reason_id = reason_id or reason
         self.readable_as = readable_as
 
 
@@ -60,16 +63,36 @@ def open_binary(path: Path) -> BinaryIO:
     return path.open("rb")
 
 
-def detect_encoding(path: Path) -> str:
-    """Decide a file's encoding: ``utf-8-sig``, ``utf-8`` or ``cp1252``.
+@dataclass(frozen=True)
+class FileShape:
+    """How a text file is written: its encoding and the bytes that end its lines."""
 
-    Raises :class:`FileRejected` for an empty file, UTF-16/32, binary content (NUL
-    bytes) or bytes that are valid in neither encoding.
+    encoding: str
+    line_end: bytes = b"\n"
+
+
+# A NUL now and then is a broken line (the parser quarantines it); this share of NULs is
+# no text at all.
+_BINARY_NUL_SHARE = 0.10
+
+
+def detect_encoding(path: Path) -> str:
+    """The file's encoding (see :func:`detect_shape`)."""
+    return detect_shape(path).encoding
+
+
+def detect_shape(path: Path) -> FileShape:
+    """Decide a file's encoding (``utf-8-sig``, ``utf-8`` or ``cp1252``) and line end (LF,
+    with CRLF read as LF, or CR alone when the file has no LF at all).
+
+    Raises :class:`FileRejected` for an empty file, UTF-16/32 (with or without a BOM),
+    binary content, or bytes that are valid in neither encoding.
     """
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     utf8_ok = True
     seen_undefined_1252 = False
-    total = 0
+    total = nuls = 0
+    saw_lf = saw_cr = False
     head = b""
     try:
         with open_binary(path) as handle:
@@ -77,9 +100,11 @@ def detect_encoding(path: Path) -> str:
                 if total == 0:
                     head = block[:4]
                     _reject_foreign_boms(head)
+                    _reject_utf16_without_bom(block)
                 total += len(block)
-                if b"\x00" in block:
-                    raise FileRejected("the file holds NUL bytes: binary data, not a text file")
+                nuls += block.count(b"\x00")
+                saw_lf = saw_lf or b"\n" in block
+                saw_cr = saw_cr or b"\r" in block
                 if utf8_ok:
                     try:
                         decoder.decode(block, final=False)
@@ -93,21 +118,58 @@ def detect_encoding(path: Path) -> str:
                 except UnicodeDecodeError:
                     utf8_ok = False
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise FileRejected(f"the file cannot be read: {exc}") from None
+        raise FileRejected(
+            f"the file cannot be read ({exc}): a broken or truncated upload?",
+            f"berkas tidak dapat dibaca ({exc}): unggahan rusak atau terpotong?",
+        ) from None
     if total == 0:
-        raise FileRejected("the file is empty (0 bytes): not even a header row")
+        raise FileRejected(
+            "the file is empty (0 bytes): not even a header row", "berkas kosong (0 byte): tanpa baris judul sekalipun"
+        )
+    if nuls > total * _BINARY_NUL_SHARE:
+        raise FileRejected(
+            f"binary data, not text ({nuls} of {total} bytes are NUL): send the feed's CSV or JSON Lines",
+            f"data biner, bukan teks ({nuls} dari {total} byte adalah NUL): kirim CSV atau JSON Lines sesuai kontrak",
+        )
+    line_end = b"\r" if (saw_cr and not saw_lf) else b"\n"
     if utf8_ok:
-        return "utf-8-sig" if head.startswith(UTF8_BOM) else "utf-8"
+        return FileShape("utf-8-sig" if head.startswith(UTF8_BOM) else "utf-8", line_end)
     if seen_undefined_1252:
-        raise FileRejected("the file's bytes are neither UTF-8 nor Windows-1252 (it holds bytes 1252 leaves undefined)")
-    return "cp1252"
+        raise FileRejected(
+            "the text is neither UTF-8 nor Windows-1252 (it holds bytes Windows-1252 leaves undefined): send UTF-8",
+            "teks bukan UTF-8 maupun Windows-1252 (memuat byte yang tidak didefinisikan Windows-1252): kirim UTF-8",
+        )
+    return FileShape("cp1252", line_end)
 
 
 def _reject_foreign_boms(head: bytes) -> None:
     if head.startswith(_UTF32_BOMS):
-        raise FileRejected("the file is UTF-32 encoded; the contract allows UTF-8 or Windows-1252", "utf-32")
+        raise FileRejected(
+            "UTF-32 text: the contract allows UTF-8 or Windows-1252; send UTF-8",
+            "teks UTF-32: kontrak hanya menerima UTF-8 atau Windows-1252; kirim UTF-8",
+            "utf-32",
+        )
     if head.startswith(_UTF16_BOMS):
-        raise FileRejected("the file is UTF-16 encoded; the contract allows UTF-8 or Windows-1252", "utf-16")
+        raise FileRejected(
+            "UTF-16 text: the contract allows UTF-8 or Windows-1252; send UTF-8",
+            "teks UTF-16: kontrak hanya menerima UTF-8 atau Windows-1252; kirim UTF-8",
+            "utf-16",
+        )
+
+
+def _reject_utf16_without_bom(block: bytes) -> None:
+    """UTF-16 text whose byte-order mark was lost: every other byte of its Latin text is NUL."""
+    sample = block[:4096]
+    if len(sample) < 8:
+        return
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, encoding in ((odd, "utf-16-le"), (even, "utf-16-be")):
+        if zeros.count(0) > 0.6 * len(zeros) and (even if zeros is odd else odd).count(0) < 0.1 * len(zeros):
+            raise FileRejected(
+                "UTF-16 text without a byte-order mark: send UTF-8",
+                "teks UTF-16 tanpa penanda urutan byte (BOM): kirim UTF-8",
+                encoding,
+            )
 
 
 def iter_text_lines(path: Path, encoding: str, max_lines: int) -> Iterator[LineChunk]:
@@ -130,8 +192,12 @@ def iter_text_lines(path: Path, encoding: str, max_lines: int) -> Iterator[LineC
         yield chunk
 
 
-def iter_line_chunks(path: Path, encoding: str, max_lines: int) -> Iterator[LineChunk]:
-    """Yield the file's lines in chunks of at most ``max_lines``, CR/LF stripped.
+def iter_line_chunks(
+    path: Path, encoding: str, max_lines: int, line_end: bytes = b"\n", raw: bool = False
+) -> Iterator[LineChunk]:
+    """Yield the file's lines in chunks of at most ``max_lines``, line ends stripped (a CR
+    before an LF too). ``line_end`` is what ends a line: LF, or CR for a CR-only file.
+    ``raw``: the bytes as they landed, never decompressed (a broken ``.gz``).
 
     Memory holds one block plus one chunk of lines, whatever the file size.
     """
@@ -148,14 +214,14 @@ def iter_line_chunks(path: Path, encoding: str, max_lines: int) -> Iterator[Line
         line_no += 1
         chunk.lines.append(decode(raw.rstrip(b"\r"), False))
 
-    with open_binary(path) as handle:
+    with path.open("rb") if raw else open_binary(path) as handle:
         while True:
             block = handle.read(BLOCK_BYTES)
             if not block:
                 break
             start = 0
             while True:
-                newline = block.find(b"\n", start)
+                newline = block.find(line_end, start)
                 if newline < 0:
                     piece = block[start:]
                     if overflow_head is not None:

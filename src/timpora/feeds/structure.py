@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,13 @@ from timpora.feeds.normalise import TEXT
 from timpora.feeds.reading import LineChunk
 
 RAW_KEEP_CHARS = 65_536
+# Characters no feed value may carry: C0 controls (tab aside, which normalising turns into
+# a space), DEL, C1 controls, and Unicode's bidirectional marks, embeddings, overrides and
+# isolates. A terminal obeys them (an ESC sequence recolours or rewrites what it shows, a
+# NUL truncates), a PostgreSQL text cannot hold NUL, and no name or address needs them.
+# Literal characters, so pandas runs the search in pyarrow (RE2), not Python's re.
+CONTROL_CHARACTERS = "[" + "\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069" + "]"
+CONTROL_PATTERN = re.compile(CONTROL_CHARACTERS)
 
 
 def reason(
@@ -65,6 +73,10 @@ class Rejected:
 
 
 def truncate_raw(raw: str) -> str:
+    """A quarantined line as stored: at most RAW_KEEP_CHARS, and a NUL (which PostgreSQL's
+    text cannot hold) written as ``\\x00``, as the CLI shows every control character."""
+    if "\x00" in raw:
+        raw = raw.replace("\x00", "\\x00")
     if len(raw) <= RAW_KEEP_CHARS:
         return raw
     return raw[:RAW_KEEP_CHARS] + f"… [truncated: {len(raw)} characters in all]"
@@ -91,24 +103,36 @@ def parse_header(line: str, delimiter: str, expected: list[str]) -> list[str]:
     try:
         names = next(csv.reader([text], delimiter=delimiter, strict=True))
     except (csv.Error, StopIteration):
-        raise FileRejected(f"the header row cannot be split on {delimiter!r}: {text[:200]!r}") from None
+        raise FileRejected(
+            f"the header row cannot be split on {delimiter!r}: {text[:200]!r}",
+            f"baris judul tidak dapat dipisah dengan {delimiter!r}: {text[:200]!r}",
+        ) from None
     names = [name.strip().lower() for name in names]
     missing = [name for name in expected if name not in names]
     unknown = [name for name in names if name not in expected]
     if len(names) == 1 and len(expected) > 1:
         raise FileRejected(
-            f"the header row has one column; the contract's delimiter is {delimiter!r} (header read as {text[:120]!r})"
+            f"the header row has one column; the contract's delimiter is {delimiter!r} (header read as {text[:120]!r})",
+            f"baris judul hanya satu kolom; pemisah menurut kontrak adalah {delimiter!r} (terbaca {text[:120]!r})",
         )
     if missing or unknown:
-        parts = []
+        parts, parts_id = [], []
         if missing:
             parts.append("missing columns: " + ", ".join(missing))
+            parts_id.append("kolom hilang: " + ", ".join(missing))
         if unknown:
             parts.append("columns the contract does not know: " + ", ".join(unknown))
-        raise FileRejected("the header row does not match the contract (" + "; ".join(parts) + ")")
+            parts_id.append("kolom yang tidak dikenal kontrak: " + ", ".join(unknown))
+        raise FileRejected(
+            "the header row does not match the contract (" + "; ".join(parts) + ")",
+            "baris judul tidak sesuai kontrak (" + "; ".join(parts_id) + ")",
+        )
     duplicated = {name for name in names if names.count(name) > 1}
     if duplicated:
-        raise FileRejected("the header row repeats columns: " + ", ".join(sorted(duplicated)))
+        raise FileRejected(
+            "the header row repeats columns: " + ", ".join(sorted(duplicated)),
+            "baris judul mengulang kolom: " + ", ".join(sorted(duplicated)),
+        )
     return names
 
 
@@ -180,7 +204,44 @@ def split_records(chunk: LineChunk, delimiter: str, header: list[str], skip_firs
         records = pd.DataFrame({name: pd.Series(dtype=TEXT) for name in [*header, "raw"]})
         records["line_no"] = pd.Series(dtype="int64")
     records["line_no"] = records["line_no"].astype("int64")
+    records = reject_control_characters(records, header, rejected)
     return SplitChunk(records=records, rejected=rejected, blank_lines=blank_lines)
+
+
+def control_character_reason(column: str, value: str) -> dict[str, Any]:
+    from timpora.terminal import safe_text
+
+    return reason(
+        "control_characters",
+        f"{column} contains control characters (a terminal escape, NUL or a bidirectional override): refused as unsafe",
+        f"{column} memuat karakter kendali (escape terminal, NUL atau pembalik arah teks): ditolak karena tidak aman",
+        column=column,
+        value=safe_text(value),
+    )
+
+
+def reject_control_characters(records: pd.DataFrame, columns: list[str], rejected: Rejected) -> pd.DataFrame:
+    """Rows whose values carry control characters, moved to ``rejected`` with a reason per
+    column that does; the other rows are returned. One vectorised search per column."""
+    if records.empty:
+        return records
+    hits = {
+        column: records[column].astype(TEXT).str.contains(CONTROL_CHARACTERS, regex=True).fillna(False).to_numpy(bool)
+        for column in columns
+        if column in records
+    }
+    bad = pd.Series(False, index=records.index)
+    for mask in hits.values():
+        bad |= mask
+    if not bad.any():
+        return records
+    for position in bad.to_numpy().nonzero()[0]:  # rare rows: one reason list each
+        row = records.iloc[position]
+        reasons = [
+            control_character_reason(column, str(row[column])) for column, mask in hits.items() if mask[position]
+        ]
+        rejected.add(int(row["line_no"]), str(row["raw"]), reasons)
+    return records[~bad].reset_index(drop=True)
 
 
 def _field_count_reason(found: int, expected: int) -> dict[str, Any]:

@@ -208,7 +208,10 @@ def write_hotel_file(
 
     frame = pd.DataFrame(
         {
-            "report_id": lodging_id + "-" + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(7),
+            # The day's serial first: another day's export never reuses a report id.
+            "report_id": lodging_id
+            + f"-{(day - date(2000, 1, 1)).days:05d}"
+            + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(7),
             "event": event,
             "lodging_id": lodging_id,
             "lodging_name": f"Hotel {lodging_id}",

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -48,6 +49,11 @@ class LedgerEntry:
     @property
     def done(self) -> bool:
         return self.status != "REGISTERED"
+
+    @property
+    def invalid_key(self) -> bool:
+        """Registered under a key outside the landing layout: to be rejected, never processed."""
+        return self.landing_date is None and (self.note or "").startswith("invalid landing key")
 
 
 def ledger_id_for(object_key: str, content_sha256: str) -> str:
@@ -120,21 +126,16 @@ def register(
     try:
         landing = parse_landing_key(object_key)
     except InvalidLandingKey as exc:
-        feed = object_key.split("/", 1)[0]
-        values.update(
-            feed=feed if feed in {f.value for f in Feed} else "unknown",
-            landing_date=None,
-            status="REJECTED",
-            note=f"invalid landing key: {exc}",
-            loaded_at=now_utc(),
-            rows_read=0,
-            rows_loaded=0,
-            rows_quarantined=0,
-            rows_duplicate=0,
-        )
+        # Registered with the reason and no landing date: whoever registered it rejects it
+        # next (pipeline.register_object), its lines counted and quarantined; a crash in
+        # between leaves it waiting, and the next registration of it does the rest.
+        values.update(feed=feed_of_key(object_key), landing_date=None, status="REGISTERED", note=invalid_key_note(exc))
         return _inserted(conn, values)
     values.update(feed=landing.feed.value, landing_date=landing.landing_date, status="REGISTERED")
-    original = processed_bodies(conn, [content_sha256]).get(content_sha256)
+    # An empty body is the same in every empty file: nothing to deduplicate.
+    original = processed_bodies(conn, [content_sha256], landing.feed).get(content_sha256) if size_bytes else None
+    if original is not None and not read_alike(original.object_key, object_key):
+        original = None
     if original is not None:
         values.update(
             status="DUPLICATE_BODY",
@@ -147,6 +148,68 @@ def register(
             loaded_at=now_utc(),
         )
     return _inserted(conn, values)
+
+
+def read_alike(key: str, other: str) -> bool:
+    """Whether the same bytes under these two keys are read the same: the same feed, the
+    same lodging or office in the name (rows are checked against it), both or neither
+    gzipped. Only then is a byte-identical body a duplicate."""
+    try:
+        first, second = parse_landing_key(key), parse_landing_key(other)
+    except InvalidLandingKey:
+        return False
+    return (
+        first.feed is second.feed
+        and first.source_id == second.source_id
+        and key.endswith(".gz") == other.endswith(".gz")
+    )
+
+
+def feed_of_key(object_key: str) -> str:
+    """The feed a key names, or ``unknown`` (a file at the landing root, an unknown folder)."""
+    first = object_key.split("/", 1)[0] if "/" in object_key else ""
+    return first if first in {f.value for f in Feed} else "unknown"
+
+
+def invalid_key_note(exc: InvalidLandingKey) -> str:
+    return f"invalid landing key: {exc}"
+
+
+def register_refused(conn: Connection, object_key: str, etag: str | None, why: str) -> LedgerEntry:
+    """Register an object that is not read (a symbolic link, an unreadable file) as
+    rejected, with why. Its "hash" names the refusal and the object's ETag, so the same
+    object refused again is the same entry, and a changed one a new version."""
+    marker = hashlib.sha256(f"refused\n{object_key}\n{etag}\n{why}".encode()).hexdigest()
+    ledger_id = ledger_id_for(object_key, marker)
+    existing = get_entry(conn, ledger_id)
+    if existing is not None:
+        return existing
+    landing_date = None
+    with contextlib.suppress(InvalidLandingKey):
+        landing_date = parse_landing_key(object_key).landing_date
+    version = query_sql(conn, "ingest/ledger_next_version", {"object_key": object_key})[0][0]
+    return _inserted(
+        conn,
+        {
+            "ledger_id": ledger_id,
+            "object_key": object_key,
+            "object_version": int(version),
+            "content_sha256": marker,
+            "size_bytes": 0,
+            "source_etag": etag,
+            "feed": feed_of_key(object_key),
+            "landing_date": landing_date,
+            "status": "REJECTED",
+            "duplicate_of": None,
+            "rows_read": 0,
+            "rows_loaded": 0,
+            "rows_quarantined": 0,
+            "rows_duplicate": 0,
+            "note": f"refused: {why}",
+            "registered_at": now_utc(),
+            "loaded_at": now_utc(),
+        },
+    )
 
 
 def _duplicate_body_note(original_key: str, original_status: str) -> str:
@@ -163,10 +226,12 @@ class ProcessedBody:
     rows_read: int
 
 
-def processed_bodies(conn: Connection, digests: list[str]) -> dict[str, ProcessedBody]:
-    """For each content hash already processed under some key, the earliest such file."""
+def processed_bodies(conn: Connection, digests: list[str], feed: Feed) -> dict[str, ProcessedBody]:
+    """For each content hash already processed under some key of the feed, the earliest
+    such file. Per feed: a visa export and a lodging's file share no rows, whatever their
+    bytes (two empty files, say)."""
     found: dict[str, ProcessedBody] = {}
-    for row in query_sql(conn, "ingest/ledger_processed_bodies", {"digests": digests}):
+    for row in query_sql(conn, "ingest/ledger_processed_bodies", {"digests": digests, "feed": feed.value}):
         body = ProcessedBody(row.ledger_id, row.object_key, row.status, row.rows_read or 0)
         found.setdefault(row.content_sha256, body)
     return found

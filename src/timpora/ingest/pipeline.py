@@ -41,7 +41,7 @@ from timpora.feeds.parsing import (
     read_feed_records,
     with_file_source,
 )
-from timpora.feeds.reading import FileRejected
+from timpora.feeds.reading import FileRejected, LineChunk, iter_line_chunks
 from timpora.feeds.structure import Rejected, reason
 from timpora.ingest.ledger import (
     LedgerEntry,
@@ -51,9 +51,11 @@ from timpora.ingest.ledger import (
     now_utc,
     pending_entries,
     processed_bodies,
+    read_alike,
     register,
+    register_refused,
 )
-from timpora.landing.store import LandingStore, landing_store, sha256_of
+from timpora.landing.store import LandingRefused, LandingStore, landing_store, sha256_of
 from timpora.reference import nationality_codes, regency_codes
 from timpora.reference.visa_catalogue import all_index_codes
 from timpora.validation.runner import FeedValidator, validator_for
@@ -156,11 +158,49 @@ def validation_parameters(landing: LandingKey) -> dict[str, Any]:
 
 
 def register_object(key: str, settings: Settings | None = None, store: LandingStore | None = None) -> LedgerEntry:
-    """Register one landed object in the ledger (idempotent)."""
+    """Register one landed object in the ledger (idempotent). An object that is refused
+    (a symbolic link, an unreadable file) or whose key breaks the landing layout is
+    registered as rejected, its lines counted and quarantined where it can be read."""
     settings = settings or get_settings()
     store = store or landing_store(settings)
-    with store.local_copy(key) as copy:
-        return _register_path(key, copy.path, settings, copy.etag)
+    try:
+        with store.local_copy(key) as copy:
+            entry = _register_path(key, copy.path, settings, copy.etag)
+            return _reject_invalid_key(entry, copy.path, settings)
+    except LandingRefused as refused:
+        return _register_refused(key, store, settings, refused)
+
+
+def _register_refused(key: str, store: LandingStore, settings: Settings, refused: LandingRefused) -> LedgerEntry:
+    etag = store.stat(key).etag
+    with transaction(warehouse_engine(settings)) as conn:
+        entry = register_refused(conn, key, etag, refused.reason)
+        if not query_sql(conn, "ingest/quarantine_entries", {"ledger_id": entry.ledger_id})[0][0]:
+            summary = Rejected()
+            summary.add(0, "", [reason("file", f"refused: {refused.reason}", f"ditolak: {refused.reason_id}")])
+            whole = _Quarantine()
+            whole.add(entry, summary)
+            whole.insert(conn, entry.feed, scope="file")
+    log.warning("%s refused: %s", key, refused.reason)
+    return entry
+
+
+def _reject_invalid_key(entry: LedgerEntry, path: Path, settings: Settings) -> LedgerEntry:
+    """A file registered as rejected for its key: its lines, counted and quarantined with
+    the reason, once (a repeat registration finds them counted)."""
+    if entry.status != "REGISTERED" or not entry.invalid_key:
+        return entry
+    with transaction(warehouse_engine(settings)) as conn:
+        run_sql(conn, "ingest/clear_attempt", {"ledger_ids": [entry.ledger_id]})
+    why = (entry.note or "").removeprefix("invalid landing key: ")
+    _reject_file(
+        entry,
+        path,
+        settings,
+        FileRejected(f"invalid landing key: {why}", f"kunci pendaratan tidak sah: {why}"),
+    )
+    with warehouse_engine(settings).connect() as conn:
+        return get_entry(conn, entry.ledger_id) or entry
 
 
 def _register_path(key: str, path: Path, settings: Settings, etag: str | None = None) -> LedgerEntry:
@@ -185,13 +225,43 @@ def ingest_group(
     settings = settings or get_settings()
     store = store or landing_store(settings)
     files: list[tuple[LedgerEntry, Path]] = []
+    by_key: dict[str, IngestResult] = {}
     with ExitStack() as copies:
-        for key in dict.fromkeys(keys):
-            copy = copies.enter_context(store.local_copy(key))
-            files.append((_register_path(key, copy.path, settings, copy.etag), copy.path))
+        for key in dict.fromkeys(key.lstrip("/") for key in keys):
+            try:
+                copy = copies.enter_context(store.local_copy(key))
+            except LandingRefused as refused:
+                # Rejected on its own: the group's other files go on.
+                by_key[key] = _result(_register_refused(key, store, settings, refused), skipped=False)
+                continue
+            entry = _register_path(key, copy.path, settings, copy.etag)
+            if entry.invalid_key:
+                by_key[key] = _result(_reject_invalid_key(entry, copy.path, settings), skipped=entry.done)
+                continue
+            files.append((entry, copy.path))
         processed = process_entries(files, settings)
-        by_key = {entry.object_key: result for (entry, _), result in zip(files, processed, strict=True)}
+        by_key |= {entry.object_key: result for (entry, _), result in zip(files, processed, strict=True)}
     return [by_key[key.lstrip("/")] for key in keys]
+
+
+def register_ahead(
+    groups: Sequence[Sequence[str]], settings: Settings | None = None, store: LandingStore | None = None
+) -> None:
+    """Register the files of a feed that comes in several groups before the groups run in
+    parallel (an ingest DAG run's mapped tasks), so each group sees the others' bodies: of
+    two identical bodies in two groups, the first landed is processed, whichever group runs
+    first (:func:`_twins`). Costs one more read of each such file (to hash it); a feed in
+    one group needs none."""
+    settings = settings or get_settings()
+    store = store or landing_store(settings)
+    per_feed: dict[str, list[Sequence[str]]] = {}
+    for group in groups:
+        per_feed.setdefault(group[0].split("/", 1)[0], []).append(group)
+    for feed_groups in per_feed.values():
+        if len(feed_groups) > 1:
+            for group in feed_groups:
+                for key in group:
+                    register_object(key, settings, store)
 
 
 def plan_groups(sizes: Mapping[str, int], settings: Settings | None = None) -> list[list[str]]:
@@ -209,7 +279,7 @@ def plan_groups(sizes: Mapping[str, int], settings: Settings | None = None) -> l
     settings = settings or get_settings()
     groups: list[list[str]] = []
     slots: dict[tuple[Feed, date], list[tuple[str, int]]] = {}
-    for key, size in sizes.items():
+    for key, size in sorted(sizes.items(), key=lambda item: _landing_order(item[0])):
         try:
             landing = parse_landing_key(key)
         except InvalidLandingKey:
@@ -222,6 +292,14 @@ def plan_groups(sizes: Mapping[str, int], settings: Settings | None = None) -> l
     for files in slots.values():
         groups += _spread(files, settings)
     return groups
+
+
+def _landing_order(key: str) -> tuple[str, str]:
+    """Landing date (from the key), then the key: the order rows are taken to arrive in."""
+    try:
+        return (parse_landing_key(key).landing_date.isoformat(), key)
+    except InvalidLandingKey:
+        return ("", key)
 
 
 def _spread(files: list[tuple[str, int]], settings: Settings) -> list[list[str]]:
@@ -258,6 +336,8 @@ def ingest_keys(keys: Iterable[str], settings: Settings | None = None) -> list[I
     settings = settings or get_settings()
     store = landing_store(settings)
     sizes = {key: store.stat(key).size for key in dict.fromkeys(key.lstrip("/") for key in keys)}
+    # One group after another, in landing order (plan_groups): of two identical bodies the
+    # first landed is always processed first, so nothing needs registering ahead.
     results = [result for group in plan_groups(sizes, settings) for result in ingest_group(group, settings, store)]
     order = {key: number for number, key in enumerate(sizes)}
     results.sort(key=lambda result: order[result.object_key])
@@ -319,6 +399,8 @@ def process_entries(files: Sequence[tuple[LedgerEntry, Path]], settings: Setting
                 current = get_entry(conn, entry.ledger_id)
                 if current is None or current.done:
                     results[entry.ledger_id] = _result(current or entry, skipped=True)
+                elif current.invalid_key:
+                    results[entry.ledger_id] = _result(_reject_invalid_key(current, path, settings), skipped=False)
                 elif entry.ledger_id not in todo:
                     todo[entry.ledger_id] = _File(current, path, parse_landing_key(current.object_key))
         slots = sorted({f"{file.landing.feed.value} {file.landing.landing_date}" for file in todo.values()})
@@ -328,47 +410,96 @@ def process_entries(files: Sequence[tuple[LedgerEntry, Path]], settings: Setting
             with transaction(engine) as conn:
                 run_sql(conn, "ingest/clear_attempt", {"ledger_ids": list(todo)})
             twins = _twins(todo, engine)
-            originals = [file for ledger_id, file in todo.items() if ledger_id not in twins]
+            # Twins of files processed before, or waiting in another group: closed now.
+            # Twins of files of this processing: closed once those are processed.
+            here = {ledger_id: twin for ledger_id, twin in twins.items() if isinstance(twin, str) and twin in todo}
+            results.update(_close_twins({k: v for k, v in twins.items() if k not in here}, results, todo, settings))
+            originals = [file for ledger_id, file in todo.items() if ledger_id not in results and ledger_id not in here]
             for result in _process(originals, settings) if originals else []:
                 results[result.ledger_id] = result
-            results.update(_close_twins(twins, results, engine))
+            results.update(_close_twins(here, results, todo, settings))
     return [results[entry.ledger_id] for entry, _ in files]
 
 
 def _twins(todo: Mapping[str, _File], engine: Engine) -> dict[str, ProcessedBody | str]:
-    """Files not to process, each with what its body is byte-identical to: a file already
-    processed (registered after this one was), or one of these that landed earlier (its
-    ledger id). A body sent twice under two keys is processed once, whether the two come
-    in one run or in two."""
+    """Files not to process, each with what its body is byte-identical to: a file of the
+    feed already processed, or one that landed before it (landing date, key, version: the
+    order rows arrive in) and is processed here or in another group or run. So the first
+    landed of two identical bodies is the one processed, however the two are grouped and
+    in whatever order the groups run. Empty bodies are never twins."""
+    feed = next(iter(todo.values())).landing.feed
+    digests = sorted({file.entry.content_sha256 for file in todo.values() if file.path.stat().st_size})
+    if not digests:
+        return {}
     with engine.connect() as conn:
-        processed = processed_bodies(conn, sorted({file.entry.content_sha256 for file in todo.values()}))
+        processed = processed_bodies(conn, digests, feed)
+        waiting = query_sql(conn, "ingest/ledger_registered_bodies", {"digests": digests, "feed": feed.value})
+    earlier: dict[str, tuple[tuple[str, str, int], str]] = {}
+    for row in waiting:  # registered, not processed yet: here or in another group
+        order = (str(row.landing_date)[:10], row.object_key, int(row.object_version))
+        if row.content_sha256 not in earlier or order < earlier[row.content_sha256][0]:
+            earlier[row.content_sha256] = (order, row.ledger_id)
+    keys = {row.ledger_id: row.object_key for row in waiting}
     twins: dict[str, ProcessedBody | str] = {}
-    first: dict[str, str] = {}
-    for file in sorted(todo.values(), key=lambda file: (file.entry.object_key, file.entry.object_version)):
-        digest = file.entry.content_sha256
-        if digest in processed:
+    for file in todo.values():
+        digest, key = file.entry.content_sha256, file.entry.object_key
+        if not file.path.stat().st_size:
+            continue
+        if digest in processed and read_alike(processed[digest].object_key, key):
             twins[file.entry.ledger_id] = processed[digest]
-        elif digest in first:
-            twins[file.entry.ledger_id] = first[digest]
-        else:
-            first[digest] = file.entry.ledger_id
+        elif (
+            digest in earlier
+            and earlier[digest][1] != file.entry.ledger_id
+            and read_alike(keys[earlier[digest][1]], key)
+        ):
+            twins[file.entry.ledger_id] = earlier[digest][1]
     return twins
 
 
 def _close_twins(
-    twins: Mapping[str, ProcessedBody | str], results: Mapping[str, IngestResult], engine: Engine
+    twins: Mapping[str, ProcessedBody | str],
+    results: Mapping[str, IngestResult],
+    todo: Mapping[str, _File],
+    settings: Settings,
 ) -> dict[str, IngestResult]:
-    """Close the set-aside files as ``DUPLICATE_BODY`` of their processed twins."""
+    """Close the set-aside files as ``DUPLICATE_BODY`` of their twins. A twin processed
+    here or before gives its rows read; one still waiting in another group has not read
+    them yet, so the file's own rows are counted, by the same reader (the bodies are the
+    same bytes, so the counts are too)."""
     if not twins:
         return {}
-    with transaction(engine) as conn:
+    engine = warehouse_engine(settings)
+    originals: dict[str, ProcessedBody] = {}
+    with engine.connect() as conn:
         for ledger_id, original in twins.items():
-            if isinstance(original, str):
+            if isinstance(original, ProcessedBody):
+                originals[ledger_id] = original
+            elif original in results:
                 done = results[original]
-                original = ProcessedBody(done.ledger_id, done.object_key, done.status, done.rows_read)
+                originals[ledger_id] = ProcessedBody(done.ledger_id, done.object_key, done.status, done.rows_read)
+            else:
+                waiting = get_entry(conn, original)
+                rows = _count_rows(todo[ledger_id], settings)
+                if waiting is None or rows is None:
+                    continue  # cannot be counted as its twin would be: it is processed on its own
+                originals[ledger_id] = ProcessedBody(waiting.ledger_id, waiting.object_key, "registered", rows)
+    with transaction(engine) as conn:
+        for ledger_id, original in originals.items():
             close_as_duplicate_body(conn, ledger_id, original)
-        closed = [get_entry(conn, ledger_id) for ledger_id in twins]
+        closed = [get_entry(conn, ledger_id) for ledger_id in originals]
     return {entry.ledger_id: _result(entry, skipped=False) for entry in closed if entry is not None}
+
+
+def _count_rows(file: _File, settings: Settings) -> int | None:
+    """Rows the reader finds in a file (records and lines that do not split), or None when
+    it rejects the file."""
+    rows = 0
+    try:
+        for batch in read_feed_records(file.landing.feed, file.path, settings.chunk_rows, FileReadState()):
+            rows += len(batch.frame) + len(batch.rejected)
+    except FileRejected:
+        return None
+    return rows
 
 
 @dataclass
@@ -482,6 +613,8 @@ def _merge(
     results = []
     with transaction(engine, settings.pg_work_mem) as conn:
         with metrics.stage("merge", sum(file.rows_read for file in files)):
+            with metrics.stage(merge_stage(_HISTORY)):
+                quarantine_conflicts(conn, feed, ledger_ids)
             for step, part in MERGE_STEPS[feed]:
                 with metrics.stage(merge_stage(part)):
                     run_sql(conn, f"ingest/{feed.value}/{step}", params)
@@ -552,34 +685,151 @@ def _merge(
     return results
 
 
+_RECORD_NAME = {Feed.VISA: "visa", Feed.STAY_PERMIT: "stay permit", Feed.HOTEL_GUEST: "report"}
+_RECORD_NAME_ID = {Feed.VISA: "visa", Feed.STAY_PERMIT: "izin tinggal", Feed.HOTEL_GUEST: "laporan"}
+
+
+def quarantine_conflicts(conn: Connection, feed: Feed, ledger_ids: list[str]) -> int:
+    """Quarantine rows that contradict an earlier record, naming it: a visa or permit at a
+    record_version received before with other content (a change needs a higher version),
+    or a lodging event of a stay under a passport the stay never had (not a CORRECTION,
+    which may change it): two guests under one report id.
+
+    "Earlier" is the landing order (landing date, key, version, line), whatever order the
+    files are processed in: a stored row that landed after the staged one it contradicts
+    leaves the history for the quarantine (its file's counts move with it), and the staged
+    one stands. Candidates are found set-based in SQL (few); each file's conservation
+    holds. The number of rows quarantined."""
+    conflicts = (_event_conflicts if feed is Feed.HOTEL_GUEST else _version_conflicts)(conn, feed, ledger_ids)
+    if not conflicts:
+        return 0
+    ledger_keys = {
+        row.ledger_id: row.object_key
+        for row in query_sql(conn, "ingest/ledger_keys", {"ledger_ids": sorted({c.ledger_id for c in conflicts})})
+    }
+    quarantine = _Quarantine()
+    for found in sorted(conflicts, key=lambda c: (c.ledger_id, c.line_no)):
+        rejected = Rejected()
+        rejected.add(found.line_no, "", [found.reason])
+        quarantine.add_rows([found.ledger_id], [ledger_keys[found.ledger_id]], rejected)
+        where = {"ledger_id": found.ledger_id, "line_no": found.line_no}
+        if found.stored:
+            run_sql(conn, f"ingest/{feed.value}/history_row_evict", where)
+            run_sql(conn, "ingest/ledger_row_evicted", where)
+        else:
+            run_sql(conn, "ingest/staged_row_delete", where)
+    quarantine.insert(conn, feed, scope="row")
+    log.warning("%d %s row(s) quarantined as conflicting with earlier records", len(conflicts), feed.value)
+    return len(conflicts)
+
+
+@dataclass(frozen=True)
+class _Conflict:
+    ledger_id: str
+    line_no: int
+    stored: bool  # in the history already (it landed after the record it contradicts)
+    reason: dict[str, Any]
+
+
+def _where(conn: Connection, rows: Iterable[Any]) -> dict[str, str]:
+    ledger_ids = sorted({row.ledger_id for row in rows}) or [""]
+    return {row.ledger_id: row.object_key for row in query_sql(conn, "ingest/ledger_keys", {"ledger_ids": ledger_ids})}
+
+
+def _version_conflicts(conn: Connection, feed: Feed, ledger_ids: list[str]) -> list[_Conflict]:
+    what, what_id = _RECORD_NAME[feed], _RECORD_NAME_ID[feed]
+    numbers = {row[0] for row in query_sql(conn, f"ingest/{feed.value}/conflicts_stored", {"ledger_ids": ledger_ids})}
+    numbers |= {row[0] for row in query_sql(conn, f"ingest/{feed.value}/conflicts_staged", {"ledger_ids": ledger_ids})}
+    if not numbers:
+        return []
+    rows = query_sql(conn, f"ingest/{feed.value}/conflict_rows", {"numbers": sorted(numbers), "ledger_ids": ledger_ids})
+    files = _where(conn, rows)
+    standing: dict[tuple[str, int], Any] = {}
+    found = []
+    for row in sorted(rows, key=lambda r: r.arrival_key):  # in landing order: the first stands
+        record = (row.record_key, int(row.record_version))
+        first = standing.setdefault(record, row)
+        if row.row_hash == first.row_hash:
+            continue
+        where = f"{files[first.ledger_id]} line {first.line_no}"
+        found.append(
+            _Conflict(
+                row.ledger_id,
+                int(row.line_no),
+                row.origin == "stored",
+                reason(
+                    "conflict",
+                    f"{what} {row.record_key} version {row.record_version} was received before with other content "
+                    f"({where}): a changed record needs a higher record_version",
+                    f"{what_id} {row.record_key} versi {row.record_version} sudah diterima sebelumnya dengan isi "
+                    f"lain ({where}): rekaman yang berubah perlu record_version yang lebih tinggi",
+                    column="record_version",
+                    value=row.record_version,
+                ),
+            )
+        )
+    return found
+
+
+def _event_conflicts(conn: Connection, feed: Feed, ledger_ids: list[str]) -> list[_Conflict]:
+    reports = {row[0] for row in query_sql(conn, "ingest/hotel_guest/conflicts_stored", {"ledger_ids": ledger_ids})}
+    reports |= {row[0] for row in query_sql(conn, "ingest/hotel_guest/conflicts_staged", {"ledger_ids": ledger_ids})}
+    if not reports:
+        return []
+    events = query_sql(
+        conn, "ingest/hotel_guest/conflict_events", {"report_ids": sorted(reports), "ledger_ids": ledger_ids}
+    )
+    files = _where(conn, events)
+    found = []
+    known: dict[str, dict[str, str]] = {}  # report -> passport key -> where it was first reported
+    for row in sorted(events, key=lambda r: r.arrival_key):  # in landing order
+        seen = known.setdefault(row.report_id, {})
+        if row.event == "CORRECTION" or not seen or row.passport_key in seen:
+            seen.setdefault(row.passport_key, f"{row.passport_number} ({files[row.ledger_id]} line {row.line_no})")
+            continue
+        earlier = next(iter(seen.values()))
+        found.append(
+            _Conflict(
+                row.ledger_id,
+                int(row.line_no),
+                row.origin == "stored",
+                reason(
+                    "conflict",
+                    f"report {row.report_id} was received before for passport {earlier}; this {row.event} names "
+                    f"passport {row.passport_number}: two guests under one report id? (a CORRECTION may change it)",
+                    f"laporan {row.report_id} sudah diterima untuk paspor {earlier}; {row.event} ini menyebut paspor "
+                    f"{row.passport_number}: dua tamu dengan satu nomor laporan? (CORRECTION boleh mengubahnya)",
+                    column="passport_number",
+                    value=row.passport_number,
+                ),
+            )
+        )
+    return found
+
+
 def _reject_file(entry: LedgerEntry, path: Path, settings: Settings, rejection: FileRejected) -> IngestResult:
     """Quarantine every line of a file that cannot be read as the contract says."""
     why = rejection.reason
     engine = warehouse_engine(settings)
-    file_reason = reason("file", f"file rejected: {why}", f"berkas ditolak: {why}")
-    rows_read = 0
+    file_reason = reason("file", f"file rejected: {why}", f"berkas ditolak: {rejection.reason_id}")
+    encoding = rejection.readable_as or _guess_encoding(path)
     try:
-        encoding = rejection.readable_as or _guess_encoding(path)
-        for chunk in iter_raw_lines(path, encoding, settings.chunk_rows):
-            rejected = Rejected()
-            for offset, line in enumerate(chunk.lines):
-                line_no = chunk.first_line_no + offset
-                raw = chunk.oversize[line_no][1] if line_no in chunk.oversize else line
-                if raw.strip():
-                    rejected.add(line_no, raw, [file_reason])
-            rows_read += len(rejected)
-            lines = _Quarantine()
-            lines.add(entry, rejected)
-            with transaction(engine) as conn:
-                lines.insert(conn, Feed(entry.feed), scope="row")
-    except (OSError, EOFError, zlib.error) as exc:  # an unreadable gzip stream, for instance
-        log.warning("%s: lines of a rejected file could not be listed: %s", entry.object_key, exc)
+        rows_read = _quarantine_lines(entry, iter_raw_lines(path, encoding, settings.chunk_rows), file_reason, engine)
+    except (OSError, EOFError, zlib.error) as exc:
+        # A broken or mislabelled gzip stream: its lines are listed from the bytes as they
+        # landed instead (Latin-1 maps every byte to a character: nothing is lost).
+        log.warning("%s: %s; its lines are listed from the bytes as they landed", entry.object_key, exc)
+        with transaction(engine) as conn:
+            run_sql(conn, "ingest/clear_attempt", {"ledger_ids": [entry.ledger_id]})
+        rows_read = _quarantine_lines(
+            entry, iter_line_chunks(path, "latin-1", settings.chunk_rows, raw=True), file_reason, engine
+        )
     with transaction(engine) as conn:
         summary = Rejected()
         summary.add(0, "", [file_reason])
         whole_file = _Quarantine()
         whole_file.add(entry, summary)
-        whole_file.insert(conn, Feed(entry.feed), scope="file")
+        whole_file.insert(conn, entry.feed, scope="file")
         quarantined_rows = query_sql(conn, "ingest/quarantined_rows", {"ledger_id": entry.ledger_id})[0][0]
         if int(quarantined_rows) != rows_read:
             raise ConservationError(f"{entry.object_key}: {rows_read} lines but {quarantined_rows} quarantined")
@@ -603,6 +853,26 @@ def _reject_file(entry: LedgerEntry, path: Path, settings: Settings, rejection: 
     return IngestResult(
         entry.ledger_id, entry.object_key, entry.feed, "REJECTED", rows_read, 0, rows_read, 0, f"file rejected: {why}"
     )
+
+
+def _quarantine_lines(
+    entry: LedgerEntry, chunks: Iterable[LineChunk], file_reason: dict[str, Any], engine: Engine
+) -> int:
+    """Every non-blank line of a rejected file, quarantined with the file's reason; how many."""
+    rows_read = 0
+    for chunk in chunks:
+        rejected = Rejected()
+        for offset, line in enumerate(chunk.lines):
+            line_no = chunk.first_line_no + offset
+            raw = chunk.oversize[line_no][1] if line_no in chunk.oversize else line
+            if raw.strip():
+                rejected.add(line_no, raw, [file_reason])
+        rows_read += len(rejected)
+        lines = _Quarantine()
+        lines.add(entry, rejected)
+        with transaction(engine) as conn:
+            lines.insert(conn, entry.feed, scope="row")
+    return rows_read
 
 
 def _guess_encoding(path: Path) -> str | None:
@@ -659,14 +929,14 @@ class _Quarantine:
         self.object_keys += object_keys
         self.rows.extend(rejected)
 
-    def insert(self, conn: Connection, feed: Feed, scope: str) -> None:
+    def insert(self, conn: Connection, feed: Feed | str, scope: str) -> None:
         if not len(self.rows):
             return
         frame = pd.DataFrame(
             {
                 "ledger_id": self.ledger_ids,
                 "line_no": self.rows.line_no,
-                "feed": feed.value,
+                "feed": str(feed),
                 "object_key": self.object_keys,
                 "scope": scope,
                 "raw": self.rows.raw,

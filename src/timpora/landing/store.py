@@ -9,7 +9,9 @@ a file of any size never sits in memory.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import stat as stat_module
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,11 +26,35 @@ HASH_BLOCK = 4 * 1024 * 1024
 
 @dataclass(frozen=True)
 class LandedObject:
-    """An object in the landing zone; ``etag`` changes whenever its body may have changed."""
+    """An object in the landing zone; ``etag`` changes whenever its body may have changed.
+    ``refused`` says why it is there but will not be read (a symbolic link, say): it is
+    still registered, as rejected with that reason."""
 
     key: str
     size: int
     etag: str | None = None
+    refused: LandingRefused | None = None
+
+
+class LandingRefused(Exception):
+    """An object in the landing zone that is not read, by policy or because it cannot be:
+    the ledger records it as rejected with this reason (in English and Bahasa Indonesia)."""
+
+    def __init__(self, reason: str, reason_id: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.reason_id = reason_id
+
+
+def _symlink_refusal(path: Path) -> LandingRefused:
+    try:
+        target = str(path.readlink())
+    except OSError:
+        target = "?"
+    return LandingRefused(
+        f"a symbolic link (to {target}): links are refused by policy, upload the file itself",
+        f"tautan simbolik (ke {target}): tautan ditolak oleh kebijakan, unggah berkasnya sendiri",
+    )
 
 
 @dataclass(frozen=True)
@@ -67,7 +93,14 @@ def sha256_of(path: Path) -> str:
 
 
 class FolderLandingStore:
-    """A local folder laid out like the bucket (embedded mode)."""
+    """A local folder laid out like the bucket (embedded mode).
+
+    Every entry of the folder is an object, whatever it is: a symbolic link (inside or
+    outside the folder, dangling or not), a file this process may not read, a pipe is
+    listed like a file and refused when read (:class:`LandingRefused`), so it reaches the
+    ledger as rejected instead of being skipped, or stopping a run. Hidden names (a
+    leading dot: uploads in progress) are not objects yet.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -76,36 +109,80 @@ class FolderLandingStore:
         return f"folder {self.root}"
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents:
-            raise ValueError(f"landing key {key!r} points outside the landing folder")
+        """The object's path, never outside the folder and never through a link."""
+        parts = Path(key).parts
+        if not parts or key.startswith("/") or any(part in ("..", ".") for part in parts):
+            raise LandingRefused(
+                f"landing key {key!r} leaves the landing folder", f"kunci {key!r} keluar dari folder pendaratan"
+            )
+        path = self.root
+        for part in parts:
+            path = path / part
+            if path.is_symlink():
+                raise _symlink_refusal(path)
         return path
+
+    def _refusal(self, path: Path) -> LandingRefused | None:
+        if path.is_symlink():
+            return _symlink_refusal(path)
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            return LandingRefused(f"cannot be read: {exc.strerror}", f"tidak dapat dibaca: {exc.strerror}")
+        if not stat_module.S_ISREG(mode):
+            return LandingRefused("not a regular file", "bukan berkas biasa")
+        if not os.access(path, os.R_OK):
+            return LandingRefused("cannot be read: permission denied", "tidak dapat dibaca: akses ditolak")
+        return None
 
     def list_objects(self, prefix: str = "") -> Iterator[LandedObject]:
         base = self.root / prefix if prefix else self.root
-        if not base.exists():
+        if not base.exists() or base.is_symlink():
             return
-        for path in sorted(base.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                yield self._described(path)
+        found: list[Path] = []
+        for folder, folders, names in os.walk(base, followlinks=False):
+            here = Path(folder)
+            # A link to a folder is an object of its own (refused), not a place to walk into.
+            found += [here / name for name in folders if (here / name).is_symlink() and not name.startswith(".")]
+            folders[:] = [name for name in folders if not name.startswith(".") and not (here / name).is_symlink()]
+            found += [here / name for name in names if not name.startswith(".")]
+        for path in sorted(found):
+            yield self._described(path)
 
     def _described(self, path: Path) -> LandedObject:
-        info = path.stat()
+        key = path.relative_to(self.root).as_posix()
+        refused = self._refusal(path)
+        try:
+            info = path.lstat()
+        except OSError:
+            return LandedObject(key, 0, "unreadable", refused)
         # A folder has no ETag: size and modification time stand in for "the body changed".
-        return LandedObject(path.relative_to(self.root).as_posix(), info.st_size, f"{info.st_mtime_ns}-{info.st_size}")
+        return LandedObject(key, info.st_size, f"{info.st_mtime_ns}-{info.st_size}", refused)
 
     def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
+        try:
+            path = self._path(key)
+        except LandingRefused:
+            return True  # there, but refused: registering it says so
+        return path.is_file()
 
     def stat(self, key: str) -> LandedObject:
-        path = self._path(key)
-        if not path.is_file():
+        try:
+            path = self._path(key)
+        except LandingRefused as refused:
+            link = self.root / key
+            size = link.lstat().st_size if link.is_symlink() else 0
+            return LandedObject(key, size, f"refused-{size}", refused)
+        if not path.exists() and not path.is_symlink():
             raise FileNotFoundError(f"no landed object {key!r} in {self.root}")
         return self._described(path)
 
     @contextmanager
     def local_copy(self, key: str) -> Iterator[LocalCopy]:
-        yield LocalCopy(self._path(key), self.stat(key).etag)
+        landed = self.stat(key)
+        if landed.refused is not None:
+            raise landed.refused
+        yield LocalCopy(self._path(key), landed.etag)
 
     def put_file(self, key: str, source: Path) -> None:
         target = self._path(key)

@@ -67,3 +67,27 @@ def sweep_feed(feed: Feed, settings: Settings | None = None) -> list[str]:
     if missing:
         log.warning("sweep found %d %s file(s) no event announced", len(missing), feed.value)
     return sorted(set(waiting))
+
+
+def register_strays(settings: Settings | None = None) -> list[str]:
+    """Register what landed outside every feed's prefix (the bucket's root, an unknown
+    folder): no feed's events or sweep see those, so they would otherwise never be on the
+    ledger. Each is rejected there with the reason and its lines counted. The keys newly
+    registered."""
+    from timpora.ingest.ledger import feed_of_key
+
+    settings = settings or get_settings()
+    store = landing_store(settings)
+    with warehouse_engine(settings).connect() as conn:
+        known = {
+            row[0]: (row[1], row[2])
+            for row in query_sql(conn, "ingest/ledger_latest_by_key", {"prefix": "%"})
+            if feed_of_key(row[0]) == "unknown"
+        }
+    registered = []
+    for landed in store.list_objects():
+        if feed_of_key(landed.key) == "unknown" and _changed(known.get(landed.key), landed.etag, landed.size):
+            entry = register_object(landed.key, settings, store)
+            log.warning("sweep: %s is under no feed's prefix: %s", landed.key, entry.note)
+            registered.append(landed.key)
+    return registered
