@@ -30,6 +30,7 @@ LONG_RUNNING = {
     "airflow-triggerer",
     "airflow-worker",
     "review-app",
+    "review-proxy",
 }
 _VARIABLE = re.compile(r"\$\$|\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}")
 
@@ -93,7 +94,7 @@ def test_no_secret_is_written_in_the_compose_file() -> None:
                 assert "${" in value, f"{name}: {key} must come from .env, not be written here"
     assert ".env" in (REPO / ".gitignore").read_text().split()
     assert all(
-        "change-me" in v or k in ("MINIO_ROOT_USER", "TIMPORA_S3_ACCESS_KEY", "AIRFLOW_ADMIN_USER")
+        "change-me" in v or k in ("MINIO_ROOT_USER", "TIMPORA_S3_ACCESS_KEY", "AIRFLOW_ADMIN_USER", "REVIEW_HOSTNAME")
         for k, v in env_example().items()
     )
 
@@ -113,7 +114,9 @@ def test_every_service_is_healthchecked_and_every_volume_named(compose: dict[str
 
 
 def _config_variables() -> set[str]:
-    return set(re.findall(r"TIMPORA_[A-Z0-9_]+", (REPO / "src/timpora/config.py").read_text()))
+    """What the code reads: the settings module, and the CLI's own options (a password)."""
+    read = set(re.findall(r"TIMPORA_[A-Z0-9_]+", (REPO / "src/timpora/config.py").read_text()))
+    return read | set(re.findall(r'envvar="(TIMPORA_[A-Z0-9_]+)"', (REPO / "src/timpora/cli.py").read_text()))
 
 
 def test_environment_matches_what_the_code_reads(compose: dict[str, Any]) -> None:
@@ -192,10 +195,57 @@ def test_every_command_exists_in_the_code(compose: dict[str, Any]) -> None:
             _resolve_click(typer.main.get_command(app), command[1:], name)
     init = compose["services"]["airflow-init"]["command"][-1]
     assert "airflow db migrate" in init and "timpora db migrate" in init
+    for part in init.split("&&"):
+        if part.split()[:1] == ["timpora"]:
+            _resolve_click(typer.main.get_command(app), shlex.split(part)[1:], "airflow-init")
     for arguments in airflow_commands:
         try:
             parsed = parser.parse_args(arguments)
         except SystemExit:
             pytest.fail(f"`airflow {' '.join(arguments)}` is not a command of Airflow 3.3")
         assert callable(parsed.func)
-    assert ["celery", "worker"] in airflow_commands and ["triggerer"] in airflow_commands
+    assert ["celery", "worker", "--concurrency", "1", "--skip-serve-logs"] in airflow_commands
+    assert ["triggerer", "--skip-serve-logs"] in airflow_commands
+
+
+def test_only_the_init_job_connects_as_the_owner_and_the_review_app_sits_behind_tls(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        environment = {k: str(v) for k, v in (service.get("environment") or {}).items()}
+        url = environment.get("TIMPORA_WAREHOUSE_URL")
+        if url is not None:
+            assert url.startswith("postgresql+psycopg://timpora_app:"), f"{name} must connect as the runtime login"
+        if "TIMPORA_WAREHOUSE_OWNER_URL" in environment:
+            assert name == "airflow-init", f"{name} may not hold the owner's credentials"
+            settings = settings_from_environ(environment)
+            assert settings.separate_owner and settings.warehouse_owner_url.startswith("postgresql+psycopg://timpora:")
+    review = compose["services"]["review-app"]
+    assert "ports" not in review and "--forwarded-allow-ips" in review["command"]
+    proxy = compose["services"]["review-proxy"]
+    assert proxy["ports"] == ["443:443"] and "review-app:8000" in proxy["command"]
+    assert "timpora db runtime-login timpora_app" in compose["services"]["airflow-init"]["command"][-1]
+
+
+def test_every_database_url_names_a_driver_this_install_has(compose: dict[str, Any]) -> None:
+    """The URLs compose hands Airflow, Celery and the platform load their drivers here: a
+    psycopg2 or asyncpg URL would fail in the image built from this project's install."""
+    import sqlalchemy as sa
+
+    environment = {k: str(v) for k, v in compose["services"]["airflow-init"]["environment"].items()}
+    urls = {
+        name: value.removeprefix("db+")
+        for name, value in environment.items()
+        if name
+        in (
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC",
+            "AIRFLOW__CELERY__RESULT_BACKEND",
+            "TIMPORA_WAREHOUSE_URL",
+            "TIMPORA_WAREHOUSE_OWNER_URL",
+        )
+    }
+    assert len(urls) == 5, urls
+    for name, url in urls.items():
+        dialect = sa.engine.make_url(url).get_dialect()
+        dialect.import_dbapi()  # raises ModuleNotFoundError when the driver is not installed
+        assert dialect.driver in ("psycopg", "psycopg_async"), (name, dialect.driver)
+    assert environment["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"].startswith("postgresql+psycopg_async://")

@@ -50,45 +50,49 @@ def build_ingest_dag(feed: Feed, doc_md: str | None) -> DAG:
         },
     ) as dag:
         # The landing asset is an inlet so that the run can read events its trigger missed.
-        @task(inlets=[LANDING_ASSETS[feed]])
+        # The warehouse asset is an outlet here too: a run of one group (one file, or a few
+        # small ones: most event-driven runs) is ingested by this task itself, so a report
+        # reaches the reconcile after one task, not four.
+        @task(inlets=[LANDING_ASSETS[feed]], outlets=[WAREHOUSE_ASSET])
         def collect_landed_keys(**context: Any) -> list[list[str]]:
             """Landing keys for this run (from the run's conf, the triggering events, or the
-            ledger), in groups: a large file alone, small files of one landing date together."""
-            from timpora.orchestration.tasks import collect_keys, group_keys, stray_landing_events
+            ledger), in groups: a large file alone, small files of one landing date together.
+            One group is ingested here, and none is left for the mapped task."""
+            from timpora.orchestration.tasks import collect_keys, group_keys, ingest_one_group, stray_landing_events
 
             conf = dict(context["dag_run"].conf or {})
             if not conf.get("keys"):
                 conf["keys"] = list(context["params"].get("keys") or [])
             stray = stray_landing_events(context["dag_run"], context["inlet_events"], LANDING_ASSETS[feed])
-            return group_keys(collect_keys(feed.value, conf, context.get("triggering_asset_events"), stray))
+            return ingest_one_group(
+                group_keys(collect_keys(feed.value, conf, context.get("triggering_asset_events"), stray))
+            )
 
         @task(outlets=[WAREHOUSE_ASSET], max_active_tis_per_dagrun=4)
         def ingest_files(keys: list[str]) -> list[dict[str, Any]]:
-            """Register and process a group of landed files (a no-op for a body seen before)."""
-            from timpora.orchestration.tasks import ingest_group_of_keys
+            """Register and process a group of landed files (a no-op for a body seen before),
+            then check each file's row conservation again from its ledger entry."""
+            from timpora.orchestration.tasks import check_conservation, ingest_group_of_keys
 
-            return ingest_group_of_keys(keys)
+            summaries = ingest_group_of_keys(keys)
+            check_conservation(summaries)
+            return summaries
 
-        @task
-        def check_row_conservation(results: list[list[dict[str, Any]]]) -> dict[str, int]:
-            """Fail loudly if any file's rows read differ from loaded + quarantined + duplicates."""
-            from timpora.orchestration.tasks import check_conservation
-
-            return check_conservation(results)
-
-        # The index of the GX Data Docs, once per run: each file's task renders its own
-        # result's page, and the index is built by reading the results it lists. Also after
-        # a failed file, whose result is in the docs too.
+        # The index of the GX Data Docs, once per run of several groups (one group's run
+        # publishes it itself): each file's task renders its own result's page, and the index
+        # is built by reading the results it lists. Also after a failed file, whose result is
+        # in the docs too.
         @task(trigger_rule=TriggerRule.ALL_DONE)
-        def publish_data_docs_index() -> None:
+        def publish_data_docs_index(groups: list[list[str]]) -> None:
             """Rebuild the Data Docs index over the newest validation results."""
             from timpora.orchestration.tasks import publish_docs_index
 
-            publish_docs_index()
+            if groups:
+                publish_docs_index()
 
-        ingested = ingest_files.expand(keys=collect_landed_keys())
-        check_row_conservation(ingested)  # type: ignore[arg-type]
-        ingested >> publish_data_docs_index()
+        groups = collect_landed_keys()
+        ingested = ingest_files.expand(keys=groups)
+        ingested >> publish_data_docs_index(groups)  # type: ignore[arg-type]
     return dag
 
 
@@ -116,6 +120,15 @@ def build_sweep_dag(doc_md: str | None, every: timedelta = timedelta(minutes=15)
                 return keys
 
             sweep()
+
+        @task
+        def sweep_strays() -> list[str]:
+            """Register what landed under no feed's prefix, as rejected, lines counted."""
+            from timpora.orchestration.tasks import sweep_strays as register
+
+            return register()
+
+        sweep_strays()
     return dag
 
 
@@ -135,17 +148,13 @@ def build_reconcile_dag(doc_md: str | None) -> DAG:
 
         @task
         def reconcile_warehouse(**context: Any) -> dict[str, Any]:
-            """One transaction: nights, rules, flag upserts, automatic clearing."""
-            from timpora.orchestration.tasks import run_reconcile
+            """One run: nights, links, rules, flag upserts, automatic clearing, the star; then
+            the open flags per rule in the task log (one task: the report is a flag sooner)."""
+            from timpora.orchestration.tasks import flag_overview, run_reconcile
 
-            return run_reconcile(short_run_id(context["run_id"]), full=bool(context["params"].get("full")))
+            summary = run_reconcile(short_run_id(context["run_id"]), full=bool(context["params"].get("full")))
+            summary["open_flags"] = flag_overview()
+            return summary
 
-        @task
-        def report_open_flags(summary: dict[str, Any]) -> dict[str, int]:
-            """Log the run's summary and the open flags per rule."""
-            from timpora.orchestration.tasks import flag_overview
-
-            return flag_overview()
-
-        report_open_flags(reconcile_warehouse())  # type: ignore[arg-type]
+        reconcile_warehouse()
     return dag

@@ -12,6 +12,20 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+def ready_warehouse() -> None:
+    """What every task that touches the warehouse does first: in production, refuse unsafe
+    secrets (naming the variable); then make sure the schema has every migration (applied
+    here only where this role owns the schema, see ``ensure_migrated``)."""
+    from timpora.config import TASK_SECRETS, get_settings
+    from timpora.warehouse.migrate import ensure_migrated
+    from timpora.warehouse.privileges import require_least_privilege
+
+    settings = get_settings()
+    settings.require_secrets(TASK_SECRETS, who="the DAG task")
+    require_least_privilege(settings, who="the DAG task")
+    ensure_migrated(settings)
+
+
 def keys_from_events(events: Any, feed_value: str) -> list[str]:
     """Landing keys carried by a run's triggering asset events (a mapping of asset to events).
 
@@ -59,11 +73,10 @@ def collect_keys(
     from timpora.feeds.contracts import Feed
     from timpora.ingest.ledger import get_entry, pending_entries
     from timpora.warehouse.db import warehouse_engine
-    from timpora.warehouse.migrate import migrate
 
+    ready_warehouse()
     settings = get_settings()
     engine = warehouse_engine(settings)
-    migrate(engine)
     keys = list((conf or {}).get("keys") or [])
     keys += keys_from_events(events, feed_value)
     stray = sorted(set(keys_of_events(stray_events, feed_value)) - set(keys))
@@ -94,10 +107,8 @@ def sweep_landing(feed_value: str) -> list[str]:
 
     from timpora.feeds.contracts import Feed
     from timpora.landing.sweep import sweep_feed
-    from timpora.warehouse.db import warehouse_engine
-    from timpora.warehouse.migrate import migrate
 
-    migrate(warehouse_engine())
+    ready_warehouse()
     keys = sweep_feed(Feed(feed_value))
     if not keys:
         raise AirflowSkipException(f"nothing new under {feed_value}/")
@@ -105,11 +116,19 @@ def sweep_landing(feed_value: str) -> list[str]:
     return keys
 
 
+def sweep_strays() -> list[str]:
+    """Register objects that landed under no feed's prefix, as rejected (see the sweep)."""
+    from timpora.landing.sweep import register_strays
+
+    ready_warehouse()
+    return register_strays()
+
+
 def group_keys(keys: Sequence[str]) -> list[list[str]]:
     """Keys in the groups an ingest run maps over (:func:`timpora.ingest.pipeline.plan_groups`),
     by the landed objects' sizes."""
     from timpora.config import get_settings
-    from timpora.ingest.pipeline import plan_groups
+    from timpora.ingest.pipeline import plan_groups, register_ahead
     from timpora.landing.store import landing_store
 
     settings = get_settings()
@@ -117,13 +136,26 @@ def group_keys(keys: Sequence[str]) -> list[list[str]]:
     groups = plan_groups({key: store.stat(key).size for key in keys}, settings)
     if len(groups) < len(keys):
         log.info("%d file(s) in %d group(s)", len(keys), len(groups))
+    register_ahead(groups, settings, store)
     return groups
+
+
+def ingest_one_group(groups: list[list[str]]) -> list[list[str]]:
+    """A run's groups for the mapped ingest task; a run of one group is ingested right here
+    (and its conservation checked and its Data Docs index published), leaving none: a
+    one-file run then costs one task, not four (task start, imports, scheduling)."""
+    if len(groups) != 1:
+        return groups
+    check_conservation(ingest_group_of_keys(groups[0]))
+    publish_docs_index()
+    return []
 
 
 def ingest_group_of_keys(keys: Sequence[str]) -> list[dict[str, Any]]:
     """Register and process a group of landed files together; their ledger summaries."""
     from timpora.ingest.pipeline import ingest_group
 
+    ready_warehouse()
     summaries = []
     for result in ingest_group(keys):
         log.info(
@@ -187,10 +219,8 @@ def check_conservation(results: Sequence[Mapping[str, Any] | Sequence[Mapping[st
 def run_reconcile(run_id: str, full: bool = False) -> dict[str, Any]:
     """Link, run the rules, publish and clear flags, refresh the star (see ``timpora.reconcile.engine``)."""
     from timpora.reconcile.engine import reconcile
-    from timpora.warehouse.db import warehouse_engine
-    from timpora.warehouse.migrate import migrate
 
-    migrate(warehouse_engine())
+    ready_warehouse()
     summary = reconcile(run_id=run_id, full=full)
     return summary.as_dict()
 
