@@ -238,3 +238,51 @@ def test_bad_arguments_get_clear_errors(tmp_path: Path) -> None:
         generate_day(tmp_path / "x", tmp_path / "x.json", regencies=["31.71"])
     with pytest.raises(ValueError, match="at least 120"):
         generate_day(tmp_path / "x", tmp_path / "x.json", stays=10)
+
+
+def test_generated_days_keep_report_ids_their_own_and_continue_stays(
+    warehouse: str, landing: Path, tmp_path: Path
+) -> None:
+    """Two generated days: no report id of day one names another guest on day two; guests
+    still checked in at the end of day one check out on day two under their report id; the
+    two days load with no conflict quarantined and raise exactly their planted cases."""
+    import sqlalchemy as sa
+
+    from timpora.evaluation import rule_quality
+    from timpora.generator import generate_days
+    from timpora.ingest.pipeline import ingest_keys
+    from timpora.reconcile.engine import reconcile
+    from timpora.warehouse.db import warehouse_engine
+
+    first, second = generate_days(landing, tmp_path / "truth", date(2024, 10, 3), days=2, stays=150, seed=11)
+    continued = set(second["generator"]["continues"])
+    assert continued, "some guests of day one check out on day two"
+    shared = set(first["stays"]) & set(second["stays"])
+    assert shared == continued
+    for report_id in continued:
+        assert first["stays"][report_id]["passport_number"] == second["stays"][report_id]["passport_number"]
+    planted_ids = {rid for truth in (first, second) for case in truth["planted"] for rid in case["report_ids"]}
+    assert not planted_ids & continued
+
+    for truth in (first, second):
+        ingest_keys(truth["files"])
+    reconcile(full=True)
+    with warehouse_engine().connect() as conn:
+        conflicts = conn.execute(
+            sa.text("SELECT COUNT(*) FROM quarantine WHERE reasons LIKE '%\"conflict\"%'")
+        ).scalar()
+        folded = conn.execute(
+            sa.text(
+                "SELECT COUNT(*) FROM guest_stay WHERE report_id IN :ids AND check_out_local IS NOT NULL"
+            ).bindparams(sa.bindparam("ids", expanding=True)),
+            {"ids": sorted(continued)},
+        ).scalar()
+    assert conflicts == 0
+    assert folded == len(continued)  # one stay each: the check-in of day one, the check-out of day two
+    both = {
+        "planted": first["planted"] + second["planted"],
+        "negatives": first["negatives"] + second["negatives"],
+        "stays": first["stays"] | second["stays"],
+    }
+    for quality in rule_quality(warehouse_engine(), both):
+        assert (quality.precision, quality.recall) == (1.0, 1.0), quality.as_dict()

@@ -23,9 +23,10 @@ from timpora.flags.queries import list_flags
 from timpora.ingest.pipeline import ingest_keys
 from timpora.matching.identity import link_identities
 from timpora.reconcile.engine import reconcile
-from timpora.rules import catalogue
+from timpora.rules import base, catalogue, purpose_mismatch
 from timpora.rules.config import load_rules_config
-from timpora.warehouse.db import warehouse_engine
+from timpora.rules.folders import folder_of
+from timpora.warehouse.db import owner_engine, warehouse_engine
 
 DAY = "2024/10/03"
 HOTEL_COLUMNS = (
@@ -551,6 +552,11 @@ def test_each_rule_raises_its_cases_and_nothing_on_look_alikes(warehouse: str, l
     for flag in flags.values():
         assert flag.reason_id and flag.reason_en and flag.reason_id != flag.reason_en
         assert flag.priority > 150
+    # Each rule folder's rule.yaml describes exactly the keys its flags' evidence carries.
+    for flag in flags.values():
+        documented = folder_of(flag.rule_code)
+        assert documented is not None
+        assert set(json.loads(flag.evidence)) == documented.evidence_keys, flag.rule_code
 
     # The linker saw through transliteration, a day/month swap and O/0 in the number.
     with warehouse_engine(get_settings()).connect() as conn:
@@ -594,14 +600,14 @@ def test_rules_described_one_row_at_a_time_raise_the_same_flags(
     day[f"hotel_guest/{DAY}/LDG-167201_20241003T1200.csv"].append(earlier)
     ingest_keys(land(landing, day))
     written: list[int] = []
-    described = catalogue.candidates
+    described = base.candidates
 
     def counted(*args: Any) -> Any:
         page = described(*args)
         written.append(len(page))
         return page
 
-    monkeypatch.setattr(catalogue, "candidates", counted)
+    monkeypatch.setattr(base, "candidates", counted)
     with environment_overrides(rule_page_rows="1"):
         paged = reconcile()
     assert set(written) == {1} and len(written) == len(EXPECTED)
@@ -647,7 +653,7 @@ def test_a_flags_evidence_is_its_own_whatever_else_the_run_found(
     # reopens) must not depend on how many other cases the run had.
     import pandas as pd
 
-    described_alone = catalogue.candidates
+    described_alone = base.candidates
     compared: dict[str, tuple[list[str], list[str]]] = {}
 
     def described_twice(
@@ -659,7 +665,7 @@ def test_a_flags_evidence_is_its_own_whatever_else_the_run_found(
         compared[code.value] = (frame["evidence"].tolist(), again["evidence"].tolist()[: len(frame)])
         return frame
 
-    monkeypatch.setattr(catalogue, "candidates", described_twice)
+    monkeypatch.setattr(base, "candidates", described_twice)
     ingest_keys(land(landing, fixture_day()))
     reconcile()
     assert set(compared) == {rule for rule, _ in EXPECTED}
@@ -679,7 +685,7 @@ def test_migration_0012_gives_stored_flags_their_own_disagreements_and_a_closed_
 
     ingest_keys(land(landing, fixture_day()))
     reconcile()
-    engine = warehouse_engine(get_settings())
+    engine = owner_engine(get_settings())  # migrations are the owner's
     read = sa.text("SELECT flag_id, rule_code, evidence, evidence_hash, material_hash, updated_at FROM flag")
     with engine.connect() as conn:
         as_the_rules_write = {row.flag_id: tuple(row) for row in conn.execute(read)}
@@ -828,7 +834,7 @@ def test_purpose_mismatch_reads_only_stays_that_can_disagree_and_flags_as_readin
     # Reading every stay, as when more texts declare an activity than the query lists,
     # changes no flag.
     before = flag_rows()
-    monkeypatch.setattr(catalogue, "PURPOSE_TEXTS_LISTED_AT_MOST", 0)
+    monkeypatch.setattr(purpose_mismatch, "PURPOSE_TEXTS_LISTED_AT_MOST", 0)
     again = reconcile(full=True)
     assert (again.raised, again.updated, again.cleared) == (0, 0, 0)
     assert flag_rows() == before

@@ -40,7 +40,7 @@ def repair_run_wide_disagreements(conn: Connection, page_rows: int | None = None
     unchanged and leaves a closed flag closed, instead of reopening it once because the
     repair changed its material hash.
     """
-    from timpora.rules.catalogue import VOLATILE_EVIDENCE
+    from timpora.rules.base import VOLATILE_EVIDENCE
     from timpora.rules.text import content_hash
 
     (update,) = sql_statements("flags/repair_disagreements_update", conn.dialect.name)

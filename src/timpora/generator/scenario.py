@@ -12,7 +12,6 @@ ground truth lists both, so tests and reports can measure the platform against i
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -149,6 +148,11 @@ SPONSORS = {
     ],
     "INDIVIDUAL": ["Siti Rahmawati", "Budi Santoso", "Dewi Lestari", "Ahmad Fauzi", "Rina Marlina"],
 }
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A local moment of ``day``, for the plants' schedules."""
+    return datetime.combine(day, time(hour, minute))
 
 
 @dataclass
@@ -337,9 +341,12 @@ class Lodging:
     nationality_style: str  # icao | alpha2 | name_en | name_id
     mrz_rate: float
     next_seq: int = 1
+    # Days since 2000-01-01 of the landing day: the report ids of each day are its own, so
+    # two generated days never give one report id to two guests.
+    day_serial: int = 0
 
     def new_report_id(self) -> str:
-        report_id = f"{self.lodging_id}-{self.next_seq:05d}"
+        report_id = f"{self.lodging_id}-{self.day_serial:05d}{self.next_seq:05d}"
         self.next_seq += 1
         return report_id
 
@@ -380,13 +387,25 @@ class Scenario:
     negatives: list[dict[str, Any]] = field(default_factory=list)
     quarantine_cases: list[dict[str, Any]] = field(default_factory=list)
     identities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Report ids of stays continued from the day before (their check-out lands today).
+    carried: list[str] = field(default_factory=list)
 
 
 class DayBuilder:
     """Builds a :class:`Scenario` deterministically from a seed."""
 
-    def __init__(self, day: date, province: str, regencies: list[str], seed: int, stays: int) -> None:
+    def __init__(
+        self,
+        day: date,
+        province: str,
+        regencies: list[str],
+        seed: int,
+        stays: int,
+        carried: list[Stay] | None = None,
+    ) -> None:
         self.day = day
+        # Guests of earlier days still checked in: some check out in this day's window.
+        self.carried = list(carried or [])
         self.province = province
         self.regencies = regencies
         self.rng = random.Random(seed)
@@ -423,6 +442,7 @@ class DayBuilder:
                         newline="\r\n" if encoding == "cp1252" else "\n",
                         nationality_style=self.rng.choices(["icao", "alpha2", "name_en", "name_id"], [12, 2, 2, 1])[0],
                         mrz_rate=self.rng.choice([0.0, 0.3, 0.7]),
+                        day_serial=(self.day - date(2000, 1, 1)).days,
                     )
                 )
 
@@ -761,25 +781,39 @@ class DayBuilder:
         self.documents_for(person, profile, self.arrival_for(check_in))
         return self.stay(person, profile, check_in, check_out)
 
-    def build(self) -> Scenario:
-        planters = self._planters()
-        per_rule = max(3, self.target_stays // 60)
-        for rule, variants in planters.items():
-            for index in range(per_rule):
-                variants[index % len(variants)](f"{rule}-{index + 1:03d}")
-        for maker in self._negative_makers():
-            for index in range(max(1, self.target_stays // 200)):
-                maker(f"NEG-{maker.__name__.strip('_')}-{index + 1:03d}")
-        for index in range(max(1, self.target_stays // 300)):
-            for maker in self._fault_makers():
-                maker(f"QUARANTINE-{maker.__name__.strip('_')}-{index + 1:03d}")
-        self._windows_1252_guest()
-        while len(self.scenario.stays) < self.target_stays:
-            self.clean_guest()
-        self._corrections_and_cancels()
-        return self.scenario
+    def check_out_carried(self) -> None:
+        """About half the guests still checked in from the day before leave in this day's
+        window: the same report id, person and lodging, a CHECK_OUT event only, typed as the
+        desk first typed it. Their documents landed the day before."""
+        lodgings = {lodging.lodging_id: lodging for lodging in self.scenario.lodgings}
+        for earlier in self.carried:
+            lodging = lodgings.get(earlier.lodging.lodging_id)
+            check_out = self.window_check_out()
+            if lodging is None or self.rng.random() < 0.5 or check_out <= earlier.check_in + timedelta(hours=12):
+                continue
+            stay = Stay(
+                report_id=earlier.report_id,
+                lodging=lodging,
+                person=earlier.person,
+                check_in=earlier.check_in,
+                check_out=check_out,
+                occupation=earlier.occupation,
+                purpose=earlier.purpose,
+                typed=dict(earlier.typed),
+                events=[GuestEvent("CHECK_OUT", check_out + timedelta(minutes=self.rng.randint(5, 50)))],
+                mrz=earlier.mrz,
+                noise=list(earlier.noise),
+            )
+            self.scenario.stays.append(stay)
+            self.scenario.identities[stay.report_id] = {"person_id": stay.person.person_id, "noise": stay.noise}
+            self.scenario.carried.append(stay.report_id)
 
-    def _windows_1252_guest(self) -> None:
+    def open_stays(self) -> list[Stay]:
+        """Clean guests still checked in at the end of the day, for the next day to continue."""
+        special = self._special_reports()
+        return [stay for stay in self.scenario.stays if stay.check_out is None and stay.report_id not in special]
+
+    def windows_1252_guest(self) -> None:
         """A guest whose name carries letters Windows-1252 encodes differently from UTF-8
         (Müller, Jörg), typed as on the passport at a lodging whose system writes 1252."""
         lodging = next(lg for lg in self.scenario.lodgings if lg.encoding == "cp1252")
@@ -793,7 +827,7 @@ class DayBuilder:
         stay.typed["guest_surname"] = person.surname.title()
         stay.typed["guest_given_names"] = person.given_names.title()
 
-    def _corrections_and_cancels(self) -> None:
+    def corrections_and_cancels(self) -> None:
         """Harmless corrections of clean stays (a room change), as lodgings send them."""
         special = self._special_reports()
         clean = [s for s in self.scenario.stays if s.report_id not in special]
@@ -853,18 +887,3 @@ class DayBuilder:
                 "description": description,
             }
         )
-
-    def _fault_makers(self) -> list[Callable[[str], None]]:
-        from timpora.generator import plants
-
-        return plants.fault_makers(self)
-
-    def _planters(self) -> dict[str, list[Callable[[str], None]]]:
-        from timpora.generator import plants
-
-        return plants.planters(self)
-
-    def _negative_makers(self) -> list[Callable[[str], None]]:
-        from timpora.generator import plants
-
-        return plants.negative_makers(self)

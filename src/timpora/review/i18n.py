@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from timpora.rules.folders import folder_of
+
 TEXT: dict[str, dict[str, str]] = {
     "id": {
         "app": "Antrean Pemeriksaan TIMPORA",
@@ -88,6 +90,17 @@ TEXT: dict[str, dict[str, str]] = {
         "MEDIUM": "Sedang",
         "LOW": "Rendah",
         "pseudonymised": "Nomor paspor disamarkan (peran analis).",
+        "login_throttled": "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {seconds} detik.",
+        "error_title": "Tidak dapat diproses",
+        "back_to_queue": "Kembali ke antrean",
+        "change_password": "Ganti kata sandi",
+        "current_password": "Kata sandi saat ini",
+        "new_password": "Kata sandi baru",
+        "password_changed": "Kata sandi diganti. Sesi Anda di perangkat lain telah diakhiri.",
+        "password_rules": "Minimal 12 karakter, bukan kata sandi umum, tidak memuat nama pengguna.",
+        "bulk_result": "Hasil penutupan massal",
+        "outcome": "Hasil",
+        "override_holds": "Juga tutup flag yang dipegang pemeriksa lain",
     },
     "en": {
         "app": "TIMPORA review queue",
@@ -174,9 +187,33 @@ TEXT: dict[str, dict[str, str]] = {
         "MEDIUM": "Medium",
         "LOW": "Low",
         "pseudonymised": "Passport numbers are pseudonymised (analyst role).",
+        "login_throttled": "Too many failed logins. Try again in {seconds} seconds.",
+        "error_title": "Could not be done",
+        "back_to_queue": "Back to the queue",
+        "change_password": "Change password",
+        "current_password": "Current password",
+        "new_password": "New password",
+        "password_changed": "Password changed. Your sessions on other devices have ended.",
+        "password_rules": "At least 12 characters, not a common password, not containing your user name.",
+        "bulk_result": "Bulk close: results",
+        "outcome": "Outcome",
+        "override_holds": "Also close flags another reviewer holds",
     },
 }
 
 
 def words(language: str) -> dict[str, str]:
     return TEXT.get(language, TEXT["id"])
+
+
+def rule_name(code: str, language: str) -> str:
+    """A rule's name in the language, from its folder's rule.yaml (its code when no folder
+    has it: a flag of a rule since removed still reads)."""
+    folder = folder_of(code)
+    return folder.name_in(language) if folder else code
+
+
+def rule_explanation(code: str, language: str) -> str:
+    """One line on what raised a rule's flags, from its folder's rule.yaml."""
+    folder = folder_of(code)
+    return folder.explanation_in(language) if folder else ""

@@ -2,7 +2,8 @@
 
 A mistake in the file (an unknown key, a negative threshold, a window that ends before
 it starts) stops the reconcile run with a message that names the key, never a silent
-default.
+default. A rule's severity or a threshold the file leaves out takes the default its rule
+folder declares (``src/timpora/rules/<rule>/rule.yaml``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -49,8 +50,11 @@ class RuleSettings(_Strict):
 
 
 class Thresholds(_Strict):
-    late_report_hours: Annotated[int, Field(gt=0, le=24 * 30)] = 24
-    region_mismatch_nights: Annotated[int, Field(gt=0, le=3650)] = 30
+    """The rules' thresholds, with their bounds; each one's default is in the rule folder
+    that uses it (``defaults.thresholds`` of its ``rule.yaml``)."""
+
+    late_report_hours: Annotated[int, Field(gt=0, le=24 * 30)]
+    region_mismatch_nights: Annotated[int, Field(gt=0, le=3650)]
 
 
 class LinkingSettings(_Strict):
@@ -131,11 +135,39 @@ class MonitoringWindow(_Strict):
 class RulesConfig(_Strict):
     version: Annotated[str, Field(min_length=1, max_length=20)]
     rules: dict[RuleCode, RuleSettings]
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds
     linking: LinkingSettings = LinkingSettings()
     purpose: PurposeSettings
     priority: PrioritySettings
     monitoring_windows: list[MonitoringWindow] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _folder_defaults(cls, raw: Any) -> Any:
+        """What the file leaves out comes from the rule folders' ``defaults``: a rule's
+        severity, a threshold. What the file gives wins, key by key; what is malformed is
+        left as given for the model to name."""
+        if not isinstance(raw, dict):
+            return raw
+        from timpora.rules.folders import rule_folders
+
+        folders = rule_folders()
+        raw = dict(raw)
+        given_rules = raw.get("rules", {})
+        if isinstance(given_rules, dict):
+            defaults = {folder.code: {"severity": folder.severity} for folder in folders}
+            raw["rules"] = {
+                **defaults,
+                **{
+                    code: {**defaults.get(code, {}), **given} if isinstance(given, dict) else given
+                    for code, given in given_rules.items()
+                },
+            }
+        given_thresholds = raw.get("thresholds", {})
+        if isinstance(given_thresholds, dict):
+            folder_thresholds = {key: value for folder in folders for key, value in folder.thresholds.items()}
+            raw["thresholds"] = {**folder_thresholds, **given_thresholds}
+        return raw
 
     @field_validator("rules")
     @classmethod

@@ -3,7 +3,7 @@
 -- an active one first, then the latest) and that permit's visa. What the guest declares is
 -- read against them column-wise in Python (timpora.rules.purpose): free text does not
 -- belong in SQL. Only stays that can disagree come back: those whose text names an activity
--- (:declaring_texts, read by the lexicon off purpose_declared_texts.sql; :every_text when
+-- (:declaring_texts, read by the lexicon off declared_texts.sql beside this file; :every_text when
 -- they are too many to list) or whose permit or visa has a sponsor type implying one.
 WITH stay_permit_pick AS (
     SELECT
