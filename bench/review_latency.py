@@ -143,6 +143,7 @@ def main() -> None:
         for _ in range(args.repeats):
             _timed(samples, "queue page 1 (HTML)", lambda: client.get("/"))
             _timed(samples, "queue page 1 (API)", lambda: client.get("/api/flags"))
+            _timed(samples, "queue, my flags (HTML)", lambda: client.get("/?view=mine"))
             _timed(
                 samples,
                 "queue filtered (API)",
@@ -157,6 +158,12 @@ def main() -> None:
             )
         for flag_id in open_ids[: args.repeats]:
             _timed(samples, "flag page (HTML)", lambda f=flag_id: client.get(f"/flags/{f}"))
+            # From the queue: the filters kept, previous/next found at its place.
+            _timed(
+                samples,
+                "flag page, next/prev (HTML)",
+                lambda f=flag_id: client.get(f"/flags/{f}?view=open&severity=HIGH&pos=500"),
+            )
         for flag_id in open_ids[args.repeats : args.repeats * 2]:
             _timed(
                 samples,

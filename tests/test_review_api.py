@@ -97,6 +97,8 @@ ROUTES: dict[str, Route] = {
     "page_bulk_close": Route(
         "POST", "/bulk-close", flag={"status": "OPEN"}, form=lambda f: {"flag_id": f, **CLOSE}, outside=200
     ),
+    "page_close_linked": Route("POST", "/flags/{flag}/close-linked", flag={"status": "OPEN"}, form=lambda _: CLOSE),
+    "api_assignable": Route("GET", "/api/flags/{flag}/assignable", flag={"status": "OPEN"}),
     "page_dashboard": Route("GET", "/dashboard"),
     "page_audit": Route("GET", "/audit"),
 }

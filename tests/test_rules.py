@@ -830,6 +830,17 @@ def test_purpose_mismatch_reads_only_stays_that_can_disagree_and_flags_as_readin
     sponsored = json.loads(flags[("PURPOSE_MISMATCH", "W00000001")].evidence)
     assert sponsored["disagreements"] == ["JOURNALISM"]
     assert sponsored["declared"]["matched_words"] == []
+    # The reason says where journalism came from: the sponsor, not the guest's own words.
+    reason_id, reason_en = (
+        flags[("PURPOSE_MISMATCH", "W00000001")].reason_id,
+        flags[("PURPOSE_MISMATCH", "W00000001")].reason_en,
+    )
+    assert "menyatakan" not in reason_id and "declares" not in reason_en
+    assert "penjamin bertipe MEDIA (Harian Pagi)" in reason_id and "jurnalistik" in reason_id
+    assert "a MEDIA sponsor (Harian Pagi)" in reason_en and "journalism" in reason_en
+    declared = flags[("PURPOSE_MISMATCH", "P00000001")]
+    assert "menyatakan 'Wartawan lepas' / 'liputan pilkada' (jurnalistik)" in declared.reason_id
+    assert "penjamin" not in declared.reason_id and "sponsor" not in declared.reason_en
 
     # Reading every stay, as when more texts declare an activity than the query lists,
     # changes no flag.

@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from pydantic import AfterValidator, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -75,6 +76,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "api_reassign": LEADS,
     "api_bulk_close": LEADS,
     "api_dashboard": DASHBOARD_ROLES,
+    "api_assignable": LEADS,
     "api_audit": ADMINS,
     "page_logout": EVERYONE,
     "page_language": EVERYONE,
@@ -85,6 +87,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "page_flag": EVERYONE,
     "page_flag_action": WORKERS,
     "page_bulk_close": LEADS,
+    "page_close_linked": WORKERS,
     "page_dashboard": DASHBOARD_ROLES,
     "page_audit": ADMINS,
 }
@@ -231,7 +234,40 @@ def _language(request: Request, user: Reviewer | None) -> str:
     return user.language if user else "id"
 
 
+def _bar(value: float, top: float) -> Markup:
+    """A horizontal bar as inline SVG drawn by the server (no chart script, no CDN)."""
+    width = 0.0 if not top else max(0.0, min(100.0, float(value) * 100.0 / float(top)))
+    return Markup(
+        '<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" width="100%" height="12" '
+        f'aria-hidden="true" focusable="false"><rect width="{width:.1f}" height="10"></rect></svg>'
+    )
+
+
+_MONTHS = {
+    "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+
+
+def _short_day(value: Any, language: str) -> str:
+    """``2 Okt``: a night in the queue, one line, no year (the queue is this season's work)."""
+    text = str(value or "")[:10]
+    if len(text) != 10 or text[4] != "-":
+        return text
+    return f"{int(text[8:10])} {_MONTHS[language][int(text[5:7]) - 1]}"
+
+
+def _outcome_counts(results: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result["outcome"]] = counts.get(result["outcome"], 0) + 1
+    return counts
+
+
 def _render(request: Request, template: str, user: Reviewer | None, status: int = 200, **context: Any) -> HTMLResponse:
+    from timpora.review.i18n import rule_name, term
+    from timpora.review.panels import region_name
+
     language = _language(request, user)
     timezone = user.timezone if user else "Asia/Jakarta"
     return templates.TemplateResponse(
@@ -243,6 +279,13 @@ def _render(request: Request, template: str, user: Reviewer | None, status: int 
             "lang": language,
             "base": request.scope.get("root_path", ""),
             "local_time": lambda value: svc.local_time(value, timezone),
+            "scope_name": region_name,
+            "region_name": region_name,
+            "rule_label": lambda code: rule_name(code, language),
+            "term": lambda kind, code: term(kind, code, language),
+            "short_day": lambda value: _short_day(value, language),
+            "bar": _bar,
+            "outcome_counts": _outcome_counts,
             "rules": [code.value for code in RuleCode],
             "statuses": svc.STATUSES,
             "severities": svc.SEVERITIES,
@@ -327,6 +370,56 @@ def queue_filters(
 
 Filters = Annotated[QueueFilter, Depends(queue_filters)]
 
+# The queue page's tabs: the reviewer's own flags, the scope's open and in-review flags (the
+# default: closed work is not today's work), every flag of the scope.
+VIEWS = ("mine", "open", "all")
+
+
+def page_queue_filters(
+    request: Request,
+    rule: Annotated[str | None, Query(max_length=30)] = None,
+    status: Annotated[str | None, Query(max_length=12)] = None,
+    severity: Annotated[str | None, Query(max_length=10)] = None,
+    region: Annotated[str | None, Query(max_length=120)] = None,
+    window: Annotated[str | None, Query(max_length=120)] = None,
+    view: Annotated[str, Query(max_length=5)] = "open",
+    sort: Annotated[str, Query(max_length=8)] = "priority",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> QueueFilter:
+    """The page's filters: a view instead of open_only/assignee, and wrong values answered
+    in the reviewer's language by the service's checks, not by FastAPI's JSON."""
+    if view not in VIEWS:
+        raise ReviewError(
+            f"view must be one of {', '.join(VIEWS)}", 422, f"tampilan harus salah satu dari {', '.join(VIEWS)}"
+        )
+    user = getattr(request.state, "user", None)
+    if region and user is not None:
+        region = _region_code(region, user)
+    return _filters(
+        rule,
+        status,
+        severity,
+        region,
+        window,
+        user.username if (view == "mine" and user) else None,
+        view != "all" and not status,
+        sort,
+        page,
+        50,
+    )
+
+
+PageFilters = Annotated[QueueFilter, Depends(page_queue_filters)]
+
+
+def _region_code(typed: str, user: Reviewer) -> str:
+    """A region as typed into the address bar: a code, or a name one region of the scope
+    bears (``palembang`` is Kota Palembang); anything else is left for the service to
+    refuse in the reviewer's language."""
+    wanted = typed.strip().casefold()
+    matches = [r["code"] for r in _scope_regions(user) if wanted == r["code"] or wanted in r["name"].casefold()]
+    return matches[0] if len(matches) == 1 else typed[:120]
+
 
 def audit_filters(
     actor: Annotated[str | None, Query(max_length=60)] = None,
@@ -349,50 +442,136 @@ def audit_filters(
 AuditFilters = Annotated[svc.AuditFilter, Depends(audit_filters)]
 
 
-def _flag_grid(detail: dict[str, Any], t: dict[str, str]) -> dict[str, Any]:
-    """The side-by-side view: one column per stay and document, disagreeing cells marked."""
-    stays, documents, links = detail["stays"], detail["documents"], detail["links"]
-    verdicts = {(link["report_id"], link["document_number"]): link for link in links}
-    first_report = stays[0]["report_id"] if stays else None
-    columns = [{"title": f"{t['stay']} {s['report_id']}", "kind": "stay"} for s in stays] + [
-        {
-            "title": f"{t['permit'] if d['document_kind'] == 'PERMIT' else t['visa']} {d['document_number']}"
-            f" ({d['kind']}, {d['status']}, v{d['record_version']})",
-            "kind": d["document_kind"].lower(),
-        }
-        for d in documents
-    ]
-    fields = [
-        ("surname", "guest_surname", "surname", "name_verdict"),
-        ("given_names", "guest_given_names", "given_names", "name_verdict"),
-        ("sex", "sex", "sex", "sex_verdict"),
-        ("date_of_birth", "date_of_birth", "date_of_birth", "date_of_birth_verdict"),
-        ("nationality", "nationality", "nationality", "nationality_verdict"),
-        ("passport_number", "passport_number", "passport_number", None),
-    ]
-    rows = []
-    for label, stay_key, document_key, verdict_key in fields:
-        cells = [{"value": _plain(s.get(stay_key)), "mark": ""} for s in stays]
-        for d in documents:
-            link = verdicts.get((first_report, d["document_number"])) if first_report else None
-            verdict = link.get(verdict_key) if (link and verdict_key) else None
-            mark = {"DIFFERENT": "differs", "NOISE": "noise"}.get(verdict or "", "")
-            cells.append({"value": _plain(d.get(document_key)), "mark": mark})
-        rows.append({"label": t[label], "cells": cells})
-    dates = [f"{_plain(s.get('check_in_local'))} → {_plain(s.get('check_out_local')) or '…'}" for s in stays]
-    dates += [f"{_plain(d.get('valid_from'))} → {_plain(d.get('valid_until'))}" for d in documents]
-    rows.append({"label": t["dates"], "cells": [{"value": v, "mark": ""} for v in dates]})
-    activity = [f"{s.get('occupation') or ''} / {s.get('purpose_of_visit') or ''}" for s in stays]
-    activity += [f"{d.get('activity') or ''} ({d.get('sponsor_type') or '-'})" for d in documents]
-    rows.append({"label": t["activity"], "cells": [{"value": v, "mark": ""} for v in activity]})
-    return {"columns": columns, "rows": rows}
+def dashboard_filters(
+    window: Annotated[str | None, Query(max_length=120)] = None,
+    date_from: Annotated[str | None, Query(max_length=10, pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = None,
+    date_until: Annotated[str | None, Query(max_length=10, pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = None,
+) -> svc.DashboardFilter:
+    from datetime import date
+
+    try:
+        start = date.fromisoformat(date_from) if date_from else None
+        end = date.fromisoformat(date_until) if date_until else None
+    except ValueError:
+        raise ReviewError("dates are YYYY-MM-DD", 422, "tanggal berformat YYYY-MM-DD") from None
+    return svc.DashboardFilter(window or None, start, end)
 
 
-def _plain(value: Any) -> str:
-    if value is None:
+DashboardFilters = Annotated[svc.DashboardFilter, Depends(dashboard_filters)]
+
+
+def _window_badges(flag: dict[str, Any], windows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The monitoring windows a flag's nights and region fall in (the priority boost made
+    visible instead of hidden in the number)."""
+    first, last = (
+        str(flag.get("first_night") or "")[:10],
+        str(flag.get("last_night") or flag.get("first_night") or "")[:10],
+    )
+    region, province = str(flag.get("region_code") or ""), str(flag.get("province_code") or "")
+    return [
+        w
+        for w in windows
+        if first
+        and first <= str(w["date_until"])
+        and last >= str(w["date_from"])
+        and (province in w["region_prefixes"] or region in w["region_prefixes"])
+    ]
+
+
+def _short(text: Any, limit: int = 110) -> str:
+    text = str(text or "")
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _age(value: Any, now: Any) -> str:
+    """``5 j`` / ``3 h`` (hari) : how long ago a flag was raised, compact."""
+    import pandas as pd
+
+    if value in (None, ""):
         return ""
-    text = str(value)
-    return text[:16].replace("T", " ") if len(text) >= 16 and text[4] == "-" and text[10] == "T" else text[:200]
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    hours = max((pd.Timestamp(now) - stamp).total_seconds() / 3600, 0)
+    return f"{hours:.0f} j" if hours < 48 else f"{hours / 24:.0f} h"
+
+
+def _queue_rows(flags: list[dict[str, Any]], language: str, user: Reviewer) -> list[dict[str, Any]]:
+    """What the queue table shows of each flag, beside the record itself."""
+    from timpora.review.i18n import rule_name
+    from timpora.review.panels import region_name
+
+    windows = svc.monitoring_windows()
+    now = svc.now_utc()
+    rows = []
+    for f in flags:
+        reason = f.get("reason_id") if language == "id" else f.get("reason_en")
+        rows.append(
+            {
+                **f,
+                "rule_name": rule_name(str(f["rule_code"]), language),
+                "region_name": region_name(f.get("region_code")),
+                "windows": _window_badges(f, windows),
+                "reason_short": _short(reason),
+                "age": _age(f.get("raised_at"), now),
+                "deadline": svc.local_time(f.get("deadline_at"), user.timezone)[5:] if f.get("deadline_at") else "",
+                "mine": f.get("assignee") == user.username,
+            }
+        )
+    return rows
+
+
+def _scope_regions(user: Reviewer) -> list[dict[str, str]]:
+    """The regions of the user's scope, for the region filter (names, not codes to type)."""
+    from timpora.reference import regions
+
+    scope = user.region_scope
+    return [
+        {"code": code, "name": region.name}
+        for code, region in sorted(regions().items())
+        if code == scope or (region.province_code == scope and code != scope)
+    ]
+
+
+def _history(events: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    from timpora.review.i18n import term
+
+    return [{**e, "kind_name": term("flag_event", e.get("kind"), language)} for e in events]
+
+
+def _group_views(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive views by one actor collapse into one row (``12 x VIEW_QUEUE``): a
+    reviewer's morning is not seventy rows each listing forty flag ids."""
+    grouped: list[dict[str, Any]] = []
+    for entry in entries:
+        last = grouped[-1] if grouped else None
+        if (
+            last is not None
+            and str(entry["action"]).startswith("VIEW_")
+            and last["action"] == entry["action"]
+            and last["actor"] == entry["actor"]
+        ):
+            last["count"] += 1
+            last["first_at"] = entry["at"]
+            last["flag_count"] += len((entry.get("detail") or {}).get("flag_ids") or [])
+            continue
+        grouped.append(
+            {
+                **entry,
+                "count": 1,
+                "first_at": entry["at"],
+                "flag_count": len((entry.get("detail") or {}).get("flag_ids") or []),
+            }
+        )
+    return grouped
+
+
+def _detail_text(detail: Any) -> str:
+    """An audit row's detail, short: flag id lists become their count."""
+    if not isinstance(detail, dict):
+        return str(detail or "")
+    shown = {k: (f"{len(v)} flag" if k == "flag_ids" and isinstance(v, list) else v) for k, v in detail.items()}
+    return json.dumps(shown, ensure_ascii=False, default=str)[:400]
 
 
 def create_app() -> FastAPI:
@@ -601,8 +780,15 @@ def create_app() -> FastAPI:
         return {"closed": closed, "disposition": body.disposition.value, "results": results}
 
     @app.get("/api/dashboard", tags=["supervision"], name="api_dashboard")
-    def api_dashboard(user: User) -> dict[str, Any]:
-        return svc.dashboard(user)
+    def api_dashboard(user: User, filters: DashboardFilters) -> dict[str, Any]:
+        """Workload per reviewer, ageing, deadline breaches, open flags per rule and region,
+        closed flags per rule (false-positive rate, time to close); by window and period."""
+        return svc.dashboard(user, filters)
+
+    @app.get("/api/flags/{flag_id}/assignable", tags=["supervision"], name="api_assignable")
+    def api_assignable(user: User, flag_id: str) -> list[dict[str, Any]]:
+        """Whom the flag may be reassigned to: the active reviewers of its region."""
+        return svc.assignable_users(user, svc.flag_detail(user, flag_id)["flag"])
 
     @app.get("/api/audit", tags=["supervision"], name="api_audit")
     def api_audit(user: User, filters: AuditFilters) -> list[dict[str, Any]]:
@@ -687,18 +873,29 @@ def create_app() -> FastAPI:
         return response
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False, name="page_queue")
-    def page_queue(request: Request, user: User, filters: Filters) -> Response:
+    def page_queue(request: Request, user: User, filters: PageFilters) -> Response:
         page = svc.queue(user, filters)
         pages = max(1, -(-page["total"] // filters.page_size))
         query = {k: v for k, v in request.query_params.items() if k != "page"}
+        view = request.query_params.get("view", "open")
+        language = _language(request, user)
+        offset = (filters.page - 1) * filters.page_size
         return _render(
             request,
             "queue.html",
             user,
             page=page,
+            rows=_queue_rows(page["flags"], language, user),
+            offset=offset,
             pages=pages,
             filters=filters,
+            view=view,
+            views=VIEWS,
+            scope_regions=_scope_regions(user),
+            filtered=any(request.query_params.get(k) for k in ("rule", "status", "severity", "region", "window")),
             query=urlencode(query),
+            tab_query={v: urlencode({**{k: x for k, x in query.items() if k != "view"}, "view": v}) for v in VIEWS},
+            can_lead=user.role in LEADS,
         )
 
     @app.get("/export.csv", include_in_schema=False, name="page_export")
@@ -707,21 +904,39 @@ def create_app() -> FastAPI:
 
     @app.get("/flags/{flag_id}", response_class=HTMLResponse, include_in_schema=False, name="page_flag")
     def page_flag(
-        request: Request, user: User, flag_id: str, error: Annotated[str, Query(max_length=300)] = ""
+        request: Request,
+        user: User,
+        flag_id: str,
+        filters: PageFilters,
+        error: Annotated[str, Query(max_length=300)] = "",
+        pos: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
     ) -> Response:
+        from timpora.review.panels import build_panel, region_name
+
         detail = svc.flag_detail(user, flag_id)
-        t = words(_language(request, user))
+        language = _language(request, user)
+        flag = detail["flag"]
+        query = {k: v for k, v in request.query_params.items() if k not in ("pos", "error", "page")}
+        around = svc.neighbours(user, filters, pos, flag_id) if pos is not None else None
         return _render(
             request,
             "flag.html",
             user,
             detail=detail,
-            flag=detail["flag"],
-            grid=_flag_grid(detail, t),
-            evidence=json.dumps(detail["flag"]["evidence"], ensure_ascii=False, indent=1),
+            flag=flag,
+            row=_queue_rows([flag], language, user)[0],
+            panel=build_panel(detail, language),
+            history=_history(detail["history"], language),
+            linked_flags=_queue_rows(detail["linked_flags"], language, user),
+            region_name=region_name,
+            evidence=json.dumps(flag["evidence"], ensure_ascii=False, indent=1),
             error=error[:300],
             can_work=user.role in WORKERS,
             can_lead=user.role in LEADS,
+            assignable=svc.assignable_users(user, flag) if user.role in LEADS else [],
+            around=around,
+            query=urlencode(query),
+            return_query=urlencode({**query, **({"pos": pos} if pos is not None else {})}),
         )
 
     @app.post("/flags/{flag_id}/action", include_in_schema=False, name="page_flag_action")
@@ -734,6 +949,7 @@ def create_app() -> FastAPI:
         note: Annotated[Text, Form(max_length=4000)] = "",
         body: Annotated[Text, Form(max_length=4000)] = "",
         assignee: Annotated[Text, Form(max_length=60)] = "",
+        return_query: Annotated[Text, Form(max_length=2000)] = "",
     ) -> Response:
         operations: dict[str, Callable[[], Any]] = {
             "claim": lambda: svc.claim(user, flag_id),
@@ -746,14 +962,29 @@ def create_app() -> FastAPI:
         if action not in operations:
             raise HTTPException(422, f"unknown action {action!r}")
         target = f"{request.scope.get('root_path', '')}/flags/{flag_id}"
+        back = "&".join(part for part in return_query.split("&") if part and not part.startswith("error="))
         try:
             operations[action]()
         except ReviewError as exc:
             if exc.status == 404:
                 raise
             message = exc.message_id if _language(request, user) == "id" else str(exc)
-            return RedirectResponse(f"{target}?{urlencode({'error': message[:300]})}", status_code=303)
-        return RedirectResponse(target, status_code=303)
+            joined = "&".join(p for p in (back, urlencode({"error": message[:300]})) if p)
+            return RedirectResponse(f"{target}?{joined}", status_code=303)
+        return RedirectResponse(f"{target}?{back}" if back else target, status_code=303)
+
+    @app.post("/flags/{flag_id}/close-linked", include_in_schema=False, name="page_close_linked")
+    async def page_close_linked(request: Request, user: User, flag_id: str) -> Response:
+        """Close this flag and the person's linked flags ticked one by one, with one
+        disposition and note; each gets its own outcome."""
+        form = await request.form()
+        others = [str(v) for v in form.getlist("flag_id")][:50]
+        values = [str(form.get(name, "")) for name in ("disposition", "note", "return_query")]
+        if not all(_valid_form_text(value) for value in [*others, *values]):
+            raise ReviewError("text must be valid Unicode", 422, "teks harus Unicode yang sah")
+        disposition, note, return_query = values
+        results = svc.close_linked(user, flag_id, others, disposition, note)
+        return _render(request, "bulk_result.html", user, results=results, return_query=return_query[:2000])
 
     @app.post("/bulk-close", include_in_schema=False, name="page_bulk_close")
     async def page_bulk_close(request: Request, user: User) -> Response:
@@ -763,19 +994,58 @@ def create_app() -> FastAPI:
         if not all(_valid_form_text(value) for value in [*flag_ids, *values]):
             raise ReviewError("text must be valid Unicode", 422, "teks harus Unicode yang sah")
         disposition, note, return_query = values
-        results = svc.close_many(user, flag_ids, disposition, note, override_holds=form.get("override_holds") == "1")
+        override = form.get("override_holds") == "1"
+        if form.get("confirmed") != "1":
+            # First the plan: what would become of each flag, nothing changed yet.
+            plan = svc.close_many(user, flag_ids, disposition, note, override_holds=override, dry_run=True)
+            return _render(
+                request,
+                "bulk_confirm.html",
+                user,
+                results=plan,
+                flag_ids=flag_ids,
+                disposition=disposition,
+                note=note,
+                override=override,
+                return_query=return_query[:2000],
+                closing=sum(1 for r in plan if r["outcome"] == svc.CLOSED),
+            )
+        results = svc.close_many(user, flag_ids, disposition, note, override_holds=override)
         return _render(request, "bulk_result.html", user, results=results, return_query=return_query[:2000])
 
     @app.get("/dashboard", response_class=HTMLResponse, include_in_schema=False, name="page_dashboard")
-    def page_dashboard(request: Request, user: User) -> Response:
-        data = svc.dashboard(user)
-        top = max(data["open_by_rule"].values(), default=1)
-        return _render(request, "dashboard.html", user, data=data, top=top)
+    def page_dashboard(request: Request, user: User, filters: DashboardFilters) -> Response:
+        from timpora.review.i18n import rule_name
+
+        data = svc.dashboard(user, filters)
+        language = _language(request, user)
+        return _render(
+            request,
+            "dashboard.html",
+            user,
+            data=data,
+            top=max(data["open_by_rule"].values(), default=1),
+            top_age=max(data["ageing"].values(), default=1) or 1,
+            top_load=max((w["held"] for w in data["workload"]), default=1),
+            rule_label=lambda code: rule_name(code, language),
+        )
 
     @app.get("/audit", response_class=HTMLResponse, include_in_schema=False, name="page_audit")
     def page_audit(request: Request, user: User, filters: AuditFilters) -> Response:
         entries = svc.audit_entries(user, filters)
-        return _render(request, "audit.html", user, entries=entries, page=filters.page)
+        query = {k: v for k, v in request.query_params.items() if k != "page"}
+        return _render(
+            request,
+            "audit.html",
+            user,
+            entries=_group_views(entries),
+            raw_count=len(entries),
+            page=filters.page,
+            filters=filters,
+            actions=svc.AUDIT_ACTIONS,
+            detail_text=_detail_text,
+            query=urlencode(query),
+        )
 
     if docs:
         _mount_api_docs(app)

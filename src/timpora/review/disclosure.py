@@ -132,6 +132,8 @@ FLAG: dict[str, Any] = {
     "claimed_at": KEEP,
     "closed_at": KEEP,
     "closed_by": KEEP,
+    "deadline_at": KEEP,  # the queue's own arithmetic on raised_at and severity
+    "overdue": KEEP,
 }
 STAY_RECORD: dict[str, Any] = {
     "report_id": KEEP,
@@ -175,7 +177,7 @@ LINK_RECORD: dict[str, Any] = {
     "verdict": KEEP,
 }
 # The people who write history notes and comments are reviewers: their free text is theirs.
-SYSTEM_ACTORS = frozenset({"reconcile"})
+SYSTEM_ACTORS = frozenset({"reconcile", "system"})
 
 
 def passport_pseudonym(value: Any, key: str | None = None) -> Any:

@@ -9,6 +9,7 @@ transaction as the change itself.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -536,6 +537,12 @@ def pseudonym(value: str | None, settings: Settings | None = None) -> str | None
     return disclosure.passport_pseudonym(value, (settings or get_settings()).pseudonym_key)
 
 
+def _status_id(status: str) -> str:
+    from timpora.review.i18n import term
+
+    return term("flag_status", status, "id").lower()
+
+
 # --- the queue --------------------------------------------------------------------------------
 
 
@@ -557,17 +564,35 @@ class QueueFilter:
 
         _clean(*(v for v in (self.rule_code, self.status, self.severity, self.region, self.window, self.assignee) if v))
         if self.rule_code and self.rule_code not in RuleCode.__members__:
-            raise ReviewError(f"unknown rule code {self.rule_code!r}", 422)
+            raise ReviewError(
+                f"unknown rule code {self.rule_code!r}", 422, f"kode aturan {self.rule_code!r} tidak dikenal"
+            )
         if self.status and self.status not in STATUSES:
-            raise ReviewError(f"status must be one of {', '.join(STATUSES)}", 422)
+            raise ReviewError(
+                f"status must be one of {', '.join(STATUSES)}",
+                422,
+                f"status harus salah satu dari {', '.join(STATUSES)}",
+            )
         if self.severity and self.severity not in SEVERITIES:
-            raise ReviewError(f"severity must be one of {', '.join(SEVERITIES)}", 422)
+            raise ReviewError(
+                f"severity must be one of {', '.join(SEVERITIES)}",
+                422,
+                f"tingkat harus salah satu dari {', '.join(SEVERITIES)}",
+            )
         if self.sort not in ("priority", "age"):
-            raise ReviewError("sort must be priority or age", 422)
+            raise ReviewError("sort must be priority or age", 422, "urutan harus priority atau age")
         if self.region and self.region not in regions():
-            raise ReviewError(f"region {self.region!r} is not a region code", 422)
+            raise ReviewError(
+                f"region {self.region!r} is not a region code: choose a region from the list",
+                422,
+                f"wilayah {self.region!r} bukan kode wilayah: pilih wilayah dari daftar",
+            )
         if not 1 <= self.page <= 100_000 or not 1 <= self.page_size <= PAGE_SIZE_MAX:
-            raise ReviewError(f"page must be 1 or more and page_size 1 to {PAGE_SIZE_MAX}", 422)
+            raise ReviewError(
+                f"page must be 1 or more and page_size 1 to {PAGE_SIZE_MAX}",
+                422,
+                f"halaman minimal 1 dan page_size 1 sampai {PAGE_SIZE_MAX}",
+            )
 
 
 def monitoring_windows() -> list[dict[str, Any]]:
@@ -590,7 +615,11 @@ def _queue_params(user: Reviewer, query: QueueFilter) -> dict[str, Any]:
     if query.window:
         window = next((w for w in monitoring_windows() if w["name"] == query.window), None)
         if window is None:
-            raise ReviewError(f"no monitoring window named {query.window!r}", 422)
+            raise ReviewError(
+                f"no monitoring window named {query.window!r}",
+                422,
+                f"tidak ada masa pengawasan bernama {query.window!r}",
+            )
     return {
         "scope": user.region_scope,
         "rule_code": query.rule_code,
@@ -632,12 +661,32 @@ def _present(frame: pd.DataFrame, user: Reviewer, kind: str = "flag") -> list[di
     return records
 
 
+def _with_deadlines(frame: pd.DataFrame, now: datetime | None = None) -> pd.DataFrame:
+    """Each open flag's deadline (``review.deadline_hours`` by severity, from raising) and
+    whether it is overdue; closed flags have none."""
+    if frame.empty:
+        return frame.assign(deadline_at=pd.Series(dtype="datetime64[ns]"), overdue=pd.Series(dtype=bool))
+    hours = {s.value: h for s, h in load_rules_config().review.deadline_hours.items()}
+    raised = pd.to_datetime(frame["raised_at"], format="ISO8601")
+    if raised.dt.tz is not None:
+        raised = raised.dt.tz_convert("UTC").dt.tz_localize(None)
+    deadline = raised + pd.to_timedelta(frame["severity"].map(hours).astype(float), unit="h")
+    is_open = frame["status"].isin(["OPEN", "REOPENED", "IN_REVIEW"])
+    frame = frame.copy()
+    frame["deadline_at"] = deadline.where(is_open)
+    frame["overdue"] = is_open & (deadline < pd.Timestamp(now or now_utc()))
+    return frame
+
+
 def queue(user: Reviewer, query: QueueFilter, settings: Settings | None = None, audit: bool = True) -> dict[str, Any]:
-    """One page of the queue in the user's scope, and the total the filters match."""
+    """One page of the queue in the user's scope, and the total the filters match. Claims
+    idle past their limit are released first, so the page shows them as open."""
     params = _queue_params(user, query)
+    if audit:
+        expire_claims(settings)
     with _tx(settings) as conn:
         total = int(query_sql(conn, "review/queue_count", params)[0][0])
-        frame = query_frame(conn, "review/queue_page", params)
+        frame = _with_deadlines(query_frame(conn, "review/queue_page", params))
         if audit:
             # The queue shows passports and names too: which flags were shown is on record.
             _audit(
@@ -666,19 +715,104 @@ def flag_detail(user: Reviewer, flag_id: str, settings: Settings | None = None) 
         )
         links = _present(query_frame(conn, "review/flag_links", {"report_ids": report_ids}), user, "link")
         history = _present(query_frame(conn, "review/flag_history", {"flag_id": flag_id}), user, "event")
+        others = linked(user, flag, str(frame["person_key"].iloc[0]), conn)
         _audit(conn, user.username, "VIEW_FLAG", flag_id, {"role": user.role.value})
-    return {"flag": flag, "stays": stays, "documents": documents, "links": links, "history": history}
+    return {
+        "flag": flag,
+        "stays": stays,
+        "documents": documents,
+        "links": links,
+        "history": history,
+        "linked_flags": others["flags"],
+        "person_stays": others["stays"],
+    }
+
+
+def linked(user: Reviewer, flag: dict[str, Any], person_key: str, conn: Connection) -> dict[str, Any]:
+    """The person's other flags in the user's scope and their stays (by passport and by
+    identity link), for one decision to cover them."""
+    params = {"person_key": person_key, "flag_id": flag["flag_id"], "scope": user.region_scope}
+    return {
+        "flags": _present(query_frame(conn, "review/person_flags", params), user),
+        "stays": _present(query_frame(conn, "review/person_stays", params), user, "stay"),
+    }
+
+
+def assignable_users(user: Reviewer, flag: dict[str, Any], settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Whom a supervisor may give the flag to: active reviewers and supervisors of its region."""
+    _require(user, LEADS)
+    with _engine(settings).connect() as conn:
+        rows = query_sql(
+            conn,
+            "review/assignable_users",
+            {"province_code": flag["province_code"], "region_code": flag["region_code"]},
+        )
+    return [{"username": r.username, "display_name": r.display_name, "role": r.role} for r in rows]
+
+
+def neighbours(
+    user: Reviewer, query: QueueFilter, position: int, flag_id: str, settings: Settings | None = None
+) -> dict[str, Any]:
+    """The flags before and after ``flag_id``, found at ``position`` (0-based) of the
+    filtered queue: the flag page's previous/next, which keep the reviewer's filters. A
+    flag that left the list (closed in the open view) leaves its successor at its place."""
+    start = max(position - 1, 0)
+    params = _queue_params(user, QueueFilter(**{**query.__dict__, "page": 1, "page_size": 3}))
+    params["offset"] = start
+    with _engine(settings).connect() as conn:
+        ids = [row.flag_id for row in query_frame(conn, "review/queue_page", params).itertuples()]
+        total = int(query_sql(conn, "review/queue_count", params)[0][0])
+    if flag_id in ids:
+        at = ids.index(flag_id)
+        before = ids[at - 1] if at > 0 else None
+        after = ids[at + 1] if at + 1 < len(ids) else None
+        return {"previous": before, "next": after, "position": start + at, "total": total, "in_list": True}
+    here = position - start  # where the flag was in the window read
+    before = ids[here - 1] if here > 0 and len(ids) >= here else None
+    after = ids[here] if len(ids) > here else None
+    return {"previous": before, "next": after, "position": position, "total": total, "in_list": False}
+
+
+def expire_claims(settings: Settings | None = None, now: datetime | None = None) -> list[str]:
+    """Release claims idle past ``review.claim_idle_hours`` (no event, no comment on the
+    flag): each gets a CLAIM_EXPIRED event and an audit row naming the holder."""
+    now = now or now_utc()
+    idle_before = now - timedelta(hours=load_rules_config().review.claim_idle_hours)
+    with _tx(settings) as conn:
+        idle = {row.flag_id: row for row in query_sql(conn, "review/claims_idle", {"idle_before": idle_before})}
+        if not idle:
+            return []
+        ids = sorted(idle)
+        run_sql(conn, "review/claims_release", {"flag_ids": ids, "idle_before": idle_before, "now": now})
+        released = [r.flag_id for r in query_sql(conn, "review/claims_released", {"flag_ids": ids, "now": now})]
+        for flag_id in released:
+            holder = idle[flag_id].assignee
+            _event(conn, flag_id, "CLAIM_EXPIRED", "system", f"{holder}")
+            _audit(
+                conn,
+                "system",
+                "CLAIM_EXPIRED",
+                flag_id,
+                {
+                    "held_by": holder,
+                    "claimed_at": str(idle[flag_id].claimed_at),
+                    "idle_hours": (now - idle_before).total_seconds() / 3600,
+                },
+            )
+    return released
 
 
 def _clean(*values: str) -> None:
     """Forms reach here too: text with NUL characters is refused, never sent to the database."""
     if any("\x00" in value for value in values):
-        raise ReviewError("text may not contain NUL characters", 422)
+        raise ReviewError("text may not contain NUL characters", 422, "teks tidak boleh memuat karakter NUL")
 
 
 def _require(user: Reviewer, roles: frozenset[Role]) -> None:
     if user.role not in roles:
-        raise ReviewError(f"a {user.role.value} may not do this", 403)
+        raise ReviewError(
+            f"a {user.role.value} may not do this", 403, f"peran {user.role.value} tidak boleh melakukan ini"
+        )
 
 
 def _exists_in_scope(conn: Connection, user: Reviewer, flag_id: str) -> str:
@@ -699,7 +833,11 @@ def claim(user: Reviewer, flag_id: str, settings: Settings | None = None) -> Non
         )[0]
         if changed != 1:
             status = _exists_in_scope(conn, user, flag_id)
-            raise ReviewError(f"flag {flag_id} cannot be claimed: it is {status}")
+            raise ReviewError(
+                f"flag {flag_id} cannot be claimed: it is {status}",
+                409,
+                f"flag {flag_id} tidak dapat diambil: statusnya {_status_id(status)}",
+            )
         _event(conn, flag_id, "CLAIMED", user.username, None)
         _audit(conn, user.username, "CLAIM", flag_id, {})
 
@@ -721,7 +859,11 @@ def release(user: Reviewer, flag_id: str, settings: Settings | None = None) -> N
         )[0]
         if changed != 1:
             status = _exists_in_scope(conn, user, flag_id)
-            raise ReviewError(f"flag {flag_id} is {status} and not held by you")
+            raise ReviewError(
+                f"flag {flag_id} is {status} and not held by you",
+                409,
+                f"flag {flag_id} berstatus {_status_id(status)} dan tidak Anda tangani",
+            )
         _event(conn, flag_id, "RELEASED", user.username, None)
         _audit(conn, user.username, "RELEASE", flag_id, {})
 
@@ -731,7 +873,7 @@ def comment(user: Reviewer, flag_id: str, body: str, settings: Settings | None =
     _clean(flag_id, body)
     body = body.strip()
     if not body or len(body) > 4000:
-        raise ReviewError("a comment needs 1 to 4000 characters", 422)
+        raise ReviewError("a comment needs 1 to 4000 characters", 422, "komentar perlu 1 sampai 4000 karakter")
     with _tx(settings) as conn:
         _exists_in_scope(conn, user, flag_id)
         run_sql(
@@ -786,11 +928,14 @@ def close_many(
     override_holds: bool = False,
     settings: Settings | None = None,
     single: bool = False,
+    dry_run: bool = False,
 ) -> list[dict[str, Any]]:
     """Close flags with one disposition and note (several at once: supervisors). Each id
     gets its own outcome, in the order first given (repeats count once): closed, not found
     (in no flag of your scope), already closed, not open (cleared), or held by someone
-    else, which only ``override_holds`` closes. Nothing outside the scope is touched."""
+    else, which only ``override_holds`` closes. Nothing outside the scope is touched.
+    With ``dry_run`` nothing changes: the outcomes say what closing would do (the page's
+    confirmation step)."""
     _require(user, WORKERS)
     _clean(disposition, note, *flag_ids)
     chosen = _disposition(disposition)
@@ -819,7 +964,11 @@ def close_many(
             elif row.status == "CLOSED":
                 outcomes[flag_id] = (ALREADY_CLOSED, "already closed", "sudah ditutup")
             elif row.status not in ("OPEN", "REOPENED", "IN_REVIEW"):
-                outcomes[flag_id] = (NOT_OPEN, f"is {row.status}, not open", f"berstatus {row.status}, tidak terbuka")
+                outcomes[flag_id] = (
+                    NOT_OPEN,
+                    f"is {row.status}, not open",
+                    f"berstatus {_status_id(row.status)}, tidak terbuka",
+                )
             elif row.status == "IN_REVIEW" and row.assignee != user.username and not (lead and override_holds):
                 outcomes[flag_id] = (
                     HELD,
@@ -834,6 +983,10 @@ def close_many(
                 )
             else:
                 closable.append(flag_id)
+        if dry_run:
+            for flag_id in closable:
+                outcomes[flag_id] = (CLOSED, "will be closed", "akan ditutup")
+            closable = []
         if closable:
             changed = run_sql(
                 conn,
@@ -877,17 +1030,63 @@ def close_many(
     ]
 
 
+def close_linked(
+    user: Reviewer, flag_id: str, others: list[str], disposition: str, note: str, settings: Settings | None = None
+) -> list[dict[str, Any]]:
+    """One decision for a person: close this flag and those of ``others`` (each ticked on
+    the flag page) that are the same person's flags in the scope. A reviewer's open flags
+    are claimed first (on record), then closed as if one by one; a flag someone else holds
+    stays theirs (outcome "held")."""
+    _require(user, WORKERS)
+    _clean(flag_id, disposition, note, *others)
+    _disposition(disposition)
+    _closing_note(note)
+    with _engine(settings).connect() as conn:
+        frame = query_frame(conn, "review/flag_get", {"flag_id": flag_id, "scope": user.region_scope})
+        if frame.empty:
+            raise NotFound(f"flag {flag_id}")
+        person = {
+            row.flag_id
+            for row in query_sql(
+                conn,
+                "review/person_flags",
+                {"person_key": frame["person_key"].iloc[0], "flag_id": flag_id, "scope": user.region_scope},
+            )
+        }
+    results: list[dict[str, Any]] = []
+    for target in dict.fromkeys([flag_id, *others]):
+        if target != flag_id and target not in person:
+            results.append(
+                {
+                    "flag_id": target,
+                    "outcome": NOT_FOUND,
+                    "message_en": "not a flag of this person in your region",
+                    "message_id": "bukan flag orang ini di wilayah Anda",
+                }
+            )
+            continue
+        # Already in review (by this user, or held by another: close_many says which).
+        with contextlib.suppress(ReviewError):
+            claim(user, target, settings)
+        results.extend(close_many(user, [target], disposition, note, settings=settings, single=True))
+    return results
+
+
 def reopen(user: Reviewer, flag_id: str, note: str, settings: Settings | None = None) -> None:
     _require(user, WORKERS)
     _clean(flag_id, note)
     note = note.strip()
     if not note:
-        raise ReviewError("reopening needs a note", 422)
+        raise ReviewError("reopening needs a note", 422, "membuka kembali perlu catatan")
     with _tx(settings) as conn:
         changed = run_sql(conn, "review/reopen", {"flag_id": flag_id, "scope": user.region_scope, "now": now_utc()})[0]
         if changed != 1:
             status = _exists_in_scope(conn, user, flag_id)
-            raise ReviewError(f"flag {flag_id} is {status}, not CLOSED")
+            raise ReviewError(
+                f"flag {flag_id} is {status}, not CLOSED",
+                409,
+                f"flag {flag_id} berstatus {_status_id(status)}, bukan ditutup",
+            )
         _event(conn, flag_id, "REOPENED", user.username, note)
         _audit(conn, user.username, "REOPEN", flag_id, {"note": note})
 
@@ -909,14 +1108,22 @@ def reassign(user: Reviewer, flag_id: str, assignee: str, settings: Settings | N
             },
         )
         if not target:
-            raise ReviewError(f"{assignee!r} is no active reviewer whose region covers this flag", 422)
+            raise ReviewError(
+                f"{assignee!r} is no active reviewer whose region covers this flag",
+                422,
+                f"{assignee!r} bukan pemeriksa aktif di wilayah flag ini",
+            )
         changed = run_sql(
             conn,
             "review/reassign",
             {"flag_id": flag_id, "assignee": assignee, "scope": user.region_scope, "now": now_utc()},
         )[0]
         if changed != 1:
-            raise ReviewError(f"flag {flag_id} is {frame['status'].iloc[0]} and cannot be reassigned")
+            raise ReviewError(
+                f"flag {flag_id} is {frame['status'].iloc[0]} and cannot be reassigned",
+                409,
+                f"flag {flag_id} berstatus {_status_id(frame['status'].iloc[0])} dan tidak dapat dialihkan",
+            )
         _event(conn, flag_id, "REASSIGNED", user.username, f"to {assignee}")
         _audit(conn, user.username, "REASSIGN", flag_id, {"from": frame["assignee"].iloc[0], "to": assignee})
 
@@ -953,12 +1160,58 @@ def _filters_of(query: QueueFilter) -> dict[str, Any]:
     return {k: v for k, v in query.__dict__.items() if v not in (None, False) and k not in ("page", "page_size")}
 
 
-def dashboard(user: Reviewer, settings: Settings | None = None) -> dict[str, Any]:
-    """Open flags per rule and region; per rule: closed, false-positive rate, time to close."""
+@dataclass
+class DashboardFilter:
+    window: str | None = None
+    date_from: date | None = None
+    date_until: date | None = None
+
+
+AGE_BUCKETS = (("lt_1d", 24), ("d1_3", 72), ("d3_7", 168), ("gt_7d", None))
+
+
+def dashboard(
+    user: Reviewer, query: DashboardFilter | None = None, settings: Settings | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The supervisor's view of the scope: open flags per rule and region, workload per
+    reviewer, ageing, deadline breaches; per rule: closed, false-positive rate and time to
+    close. Filtered by monitoring window (flags whose nights overlap it in its regions) and
+    by period (raised from, until)."""
     _require(user, frozenset({Role.SUPERVISOR, Role.ADMIN, Role.ANALYST}))
+    query = query or DashboardFilter()
+    now = now or now_utc()
+    window = None
+    if query.window:
+        window = next((w for w in monitoring_windows() if w["name"] == query.window), None)
+        if window is None:
+            raise ReviewError(
+                f"no monitoring window named {query.window!r}", 422, f"tidak ada masa pengawasan {query.window!r}"
+            )
+    params = {
+        "scope": user.region_scope,
+        "raised_from": datetime.combine(query.date_from, datetime.min.time()) if query.date_from else None,
+        "raised_until": datetime.combine(query.date_until + timedelta(days=1), datetime.min.time())
+        if query.date_until
+        else None,
+    }
     with _engine(settings).connect() as conn:
-        open_flags = query_frame(conn, "review/dashboard_open", {"scope": user.region_scope})
-        closed = query_frame(conn, "review/dashboard_closed", {"scope": user.region_scope})
+        flags = query_frame(conn, "review/dashboard_flags", params)
+    if window is not None and len(flags):
+        first = pd.to_datetime(flags["first_night"]).dt.date
+        last = pd.to_datetime(flags["last_night"].fillna(flags["first_night"])).dt.date
+        in_regions = flags["province_code"].isin(window["region_prefixes"]) | flags["region_code"].isin(
+            window["region_prefixes"]
+        )
+        flags = flags[(first <= window["date_until"]) & (last >= window["date_from"]) & in_regions]
+    raised = pd.to_datetime(flags["raised_at"], format="ISO8601") if len(flags) else pd.Series(dtype="datetime64[ns]")
+    is_open = flags["status"].isin(["OPEN", "REOPENED", "IN_REVIEW"]) if len(flags) else pd.Series(dtype=bool)
+    open_flags = flags[is_open].copy()
+    closed = flags[flags["status"] == "CLOSED"].copy() if len(flags) else flags
+    config = load_rules_config().review
+    hours_by_severity = {s.value: h for s, h in config.deadline_hours.items()}
+    if len(open_flags):
+        open_flags["age_hours"] = (pd.Timestamp(now) - raised[is_open]).dt.total_seconds() / 3600
+        open_flags["overdue"] = open_flags["age_hours"] > open_flags["severity"].map(hours_by_severity)
     per_rule: list[dict[str, Any]] = []
     if len(closed):
         closed["hours"] = (
@@ -975,16 +1228,72 @@ def dashboard(user: Reviewer, settings: Settings | None = None) -> dict[str, Any
         )
         stats["false_positive_rate"] = (stats["false_positives"] / stats["closed"]).round(3)
         per_rule = json.loads(stats.reset_index().to_json(orient="records"))
-    open_by_rule = open_flags.groupby("rule_code")["open_flags"].sum().to_dict() if len(open_flags) else {}
+    by_rule_region = (
+        open_flags.groupby(["rule_code", "region_code"]).size().rename("open_flags").reset_index()
+        if len(open_flags)
+        else pd.DataFrame(columns=["rule_code", "region_code", "open_flags"])
+    )
+    workload: list[dict[str, Any]] = []
+    ageing = {name: 0 for name, _ in AGE_BUCKETS}
+    breaches: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
+    if len(open_flags):
+        held = open_flags[open_flags["assignee"].notna()]
+        if len(held):
+            per_holder = held.groupby("assignee").agg(
+                held=("flag_id", "size"), overdue=("overdue", "sum"), oldest_hours=("age_hours", "max")
+            )
+            per_holder["oldest_hours"] = per_holder["oldest_hours"].round(1)
+            workload = json.loads(per_holder.reset_index().to_json(orient="records"))
+        bounds = [0.0] + [float(h) for _, h in AGE_BUCKETS if h is not None] + [float("inf")]
+        counts = pd.cut(open_flags["age_hours"], bounds, right=False, labels=[n for n, _ in AGE_BUCKETS]).value_counts()
+        ageing = {name: int(counts.get(name, 0)) for name, _ in AGE_BUCKETS}
+        overdue = open_flags[open_flags["overdue"]].groupby("severity").size()
+        breaches = {severity: int(overdue.get(severity, 0)) for severity in SEVERITIES}
+    open_by_rule = by_rule_region.groupby("rule_code")["open_flags"].sum().to_dict() if len(by_rule_region) else {}
     return {
         "scope": user.region_scope,
-        "open_by_rule_and_region": json.loads(open_flags.to_json(orient="records")),
+        "filters": {
+            "window": query.window,
+            "date_from": str(query.date_from or ""),
+            "date_until": str(query.date_until or ""),
+        },
+        "open_by_rule_and_region": json.loads(by_rule_region.to_json(orient="records")),
         "open_by_rule": {k: int(v) for k, v in open_by_rule.items()},
         "closed_by_rule": per_rule,
+        "workload": workload,
+        "ageing": ageing,
+        "breaches": breaches,
+        "unassigned_open": int(open_flags["assignee"].isna().sum()) if len(open_flags) else 0,
+        "deadline_hours": hours_by_severity,
     }
 
 
 AUDIT_PAGE_ROWS = 100
+# The actions the audit page can be filtered by (what this module and the app record).
+AUDIT_ACTIONS = (
+    "LOGIN",
+    "LOGIN_FAILED",
+    "LOGIN_THROTTLED",
+    "LOGOUT",
+    "PASSWORD_CHANGED",
+    "VIEW_QUEUE",
+    "VIEW_FLAG",
+    "VIEW_AUDIT",
+    "EXPORT_CSV",
+    "CLAIM",
+    "RELEASE",
+    "CLAIM_EXPIRED",
+    "COMMENT",
+    "CLOSE",
+    "BULK_CLOSE",
+    "REOPEN",
+    "REASSIGN",
+    "ESCALATED",
+    "NOTIFIED",
+    "ACCESS_DENIED",
+    "NOT_FOUND",
+    "CSRF_FAILED",
+)
 
 
 @dataclass

@@ -132,6 +132,27 @@ class MonitoringWindow(_Strict):
         return any(region_code == p or region_code.startswith(p + ".") for p in self.region_prefixes)
 
 
+class ReviewSettings(_Strict):
+    """How the review queue is worked: a deadline per severity from when a flag is raised
+    (past it the flag is overdue and its region's supervisors are told), and how long a
+    claim may sit without any action before it is released for others."""
+
+    deadline_hours: dict[Severity, Annotated[int, Field(ge=1, le=24 * 90)]] = {
+        Severity.HIGH: 24,
+        Severity.MEDIUM: 72,
+        Severity.LOW: 168,
+    }
+    claim_idle_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 8
+
+    @field_validator("deadline_hours")
+    @classmethod
+    def _every_deadline(cls, value: dict[Severity, int]) -> dict[Severity, int]:
+        missing = [s.value for s in Severity if s not in value]
+        if missing:
+            raise ValueError(f"deadline_hours lacks {', '.join(missing)}")
+        return value
+
+
 class RulesConfig(_Strict):
     version: Annotated[str, Field(min_length=1, max_length=20)]
     rules: dict[RuleCode, RuleSettings]
@@ -140,6 +161,7 @@ class RulesConfig(_Strict):
     purpose: PurposeSettings
     priority: PrioritySettings
     monitoring_windows: list[MonitoringWindow] = []
+    review: ReviewSettings = ReviewSettings()
 
     @model_validator(mode="before")
     @classmethod

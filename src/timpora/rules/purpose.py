@@ -140,11 +140,50 @@ def _word_lists(text: pd.Series) -> pd.Series:
     return lists
 
 
-def disallowed_labels(assessed: pd.DataFrame, language: str) -> pd.Series:
-    """``jurnalistik, penelitian``: the disallowed activities in a reviewer's words."""
+def disallowed_labels(assessed: pd.DataFrame, language: str, source: str = "any") -> pd.Series:
+    """``jurnalistik, penelitian``: the disallowed activities in a reviewer's words; with
+    ``source`` "words" only those the guest's own words declare, with "sponsor" only those
+    the sponsor's type alone implies."""
     text = pd.Series("", index=assessed.index, dtype=TEXT)
     position = 0 if language == "id" else 1
     for activity, labels in LABELS.items():
         hit = assessed[f"disallows_{activity.value}"].to_numpy(dtype=bool)
+        said = assessed[f"word_{activity.value}"].notna().to_numpy(dtype=bool)
+        if source == "words":
+            hit = hit & said
+        elif source == "sponsor":
+            hit = hit & ~said
         text = text + np.where(hit, labels[position] + ", ", "")
     return text.str.removesuffix(", ")
+
+
+def finding_sources(cases: pd.DataFrame, language: str) -> pd.Series:
+    """Where each disallowed activity came from, in a reviewer's words: the guest's declared
+    text (``menyatakan 'Wartawan' / 'liputan' (jurnalistik)``), the sponsor's type
+    (``dijamin penjamin bertipe MEDIA (Harian Pagi), artinya jurnalistik``), or both. A reason
+    that quoted a manager's 'business meeting' as "(journalism)" misled the reviewer."""
+    by_words = disallowed_labels(cases, language, "words")
+    by_sponsor = disallowed_labels(cases, language, "sponsor")
+    declared = "'" + tx.text(cases["occupation"]) + "' / '" + tx.text(cases["purpose_of_visit"]) + "'"
+    permit_sponsor = cases["permit_sponsor_type"].astype(TEXT).fillna("")
+    visa_sponsor = cases["visa_sponsor_type"].astype(TEXT).fillna("")
+    sponsor_type = pd.Series(
+        np.where(~permit_sponsor.isin(["", "NONE"]), permit_sponsor, visa_sponsor), index=cases.index, dtype=TEXT
+    )
+    sponsor_name = cases["permit_sponsor_name"].astype(TEXT).fillna("")
+    named = pd.Series(np.where(sponsor_name != "", " (" + sponsor_name + ")", ""), index=cases.index, dtype=TEXT)
+    if language == "id":
+        words_part = "menyatakan " + declared + " (" + by_words + ")"
+        sponsor_part = "dijamin penjamin bertipe " + sponsor_type + named + ", artinya " + by_sponsor
+        joiner = " dan "
+    else:
+        words_part = "declares " + declared + " (" + by_words + ")"
+        sponsor_part = "is sponsored by a " + sponsor_type + " sponsor" + named + ", which means " + by_sponsor
+        joiner = " and "
+    has_words, has_sponsor = by_words != "", by_sponsor != ""
+    both = np.where(has_words & has_sponsor, words_part + joiner + sponsor_part, "")
+    return pd.Series(
+        np.where(has_words & has_sponsor, both, np.where(has_words, words_part, sponsor_part)),
+        index=cases.index,
+        dtype=TEXT,
+    )

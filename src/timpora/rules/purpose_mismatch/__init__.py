@@ -65,7 +65,6 @@ def describe_purpose_mismatch(cases: pd.DataFrame, ctx: RuleContext) -> dict[str
         ),
         index=cases.index,
     )
-    declared = "'" + tx.text(cases["occupation"]) + "' / '" + tx.text(cases["purpose_of_visit"]) + "'"
     activities = {
         activity.value: {
             "declared": cases[f"declares_{activity.value}"],
@@ -82,11 +81,9 @@ def describe_purpose_mismatch(cases: pd.DataFrame, ctx: RuleContext) -> dict[str
         "reason_id": ev.who(cases, "id")
         + " di "
         + ev.where(cases)
-        + " menyatakan "
-        + declared
-        + " ("
-        + purpose.disallowed_labels(cases, "id")
-        + "), tetapi izin tinggal "
+        + " "
+        + purpose.finding_sources(cases, "id")
+        + ", tetapi izin tinggal "
         + permit
         + ")"
         + visa_id
@@ -94,11 +91,9 @@ def describe_purpose_mismatch(cases: pd.DataFrame, ctx: RuleContext) -> dict[str
         "reason_en": ev.who(cases, "en")
         + " at "
         + ev.where(cases)
-        + " declares "
-        + declared
-        + " ("
-        + purpose.disallowed_labels(cases, "en")
-        + "), but stay permit "
+        + " "
+        + purpose.finding_sources(cases, "en")
+        + ", but stay permit "
         + permit
         + ")"
         + visa_en
