@@ -28,7 +28,7 @@ EXPECTED_STRUCTURE = {
         "schedule": "asset",
         "tasks": ["collect_landed_keys", "ingest_files", "publish_data_docs_index"],
     },
-    "reconcile": {"schedule": "asset", "tasks": ["reconcile_warehouse"]},
+    "reconcile": {"schedule": "asset", "tasks": ["notify_reviewers", "reconcile_warehouse"]},
     "sweep_landing": {
         "schedule": "DeltaTriggerTimetable",
         "tasks": ["sweep_hotel_guest", "sweep_stay_permit", "sweep_strays", "sweep_visa"],

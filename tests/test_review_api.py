@@ -100,6 +100,12 @@ ROUTES: dict[str, Route] = {
     "page_close_linked": Route("POST", "/flags/{flag}/close-linked", flag={"status": "OPEN"}, form=lambda _: CLOSE),
     "api_assignable": Route("GET", "/api/flags/{flag}/assignable", flag={"status": "OPEN"}),
     "page_dashboard": Route("GET", "/dashboard"),
+    "page_notifications": Route("GET", "/notifications"),
+    "page_notifications_read": Route("POST", "/notifications/read", ok=303, form=lambda _: {}),
+    "page_save_view": Route("POST", "/views", ok=303, form=lambda _: {"name": "tinggi", "query": "severity=HIGH"}),
+    "page_delete_view": Route("POST", "/views/delete", ok=303, form=lambda _: {"name": "tinggi"}),
+    "api_notifications": Route("GET", "/api/notifications"),
+    "api_views": Route("GET", "/api/views"),
     "page_audit": Route("GET", "/audit"),
 }
 

@@ -263,7 +263,7 @@ def test_the_queue_shows_open_work_by_default_with_views_deadlines_and_badges(wa
     # Raised 2024-10-03 (make_flag): HIGH is due 24 h later, long past: overdue, marked.
     assert 'class="flag-row overdue"' in page and "Lewat tenggat" in page
     assert "10-04 13:00 WIB" in page  # the deadline, in the reviewer's time zone
-    assert "Kota Palembang (16.71)" in page  # region names
+    assert 'title="16.71">Kota Palembang<' in page  # region names (the code on hover)
     assert "Pengawasan +150" in page  # the Pilkada window's boost as a badge
     assert "2 Okt" in page and "2024-10-02" not in page.split('id="queue-table"')[1]  # compact dates
     # The API carries the deadline too.
@@ -419,3 +419,142 @@ def test_the_audit_page_filters_and_groups_views(warehouse: str) -> None:
     assert "0 catatan audit" in by_actor
     for field in ('id="audit-actor"', 'id="audit-flag"', 'id="audit-action"', 'id="audit-from"', 'id="audit-until"'):
         assert field in page
+
+
+# --- notifications, escalation, saved filters ----------------------------------------------
+
+
+@pytest.fixture
+def mailbox(warehouse: str) -> Any:
+    """A real SMTP server (aiosmtpd) on a free port; the settings point at it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from timpora.config import override_environment
+
+    class Keep:
+        def __init__(self) -> None:
+            self.messages: list[Any] = []
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            import email
+
+            self.messages.append(email.message_from_bytes(envelope.content))
+            return "250 OK"
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    override_environment(smtp_host="127.0.0.1", smtp_port=str(port), smtp_from="timpora@imigrasi.test")
+    yield handler
+    override_environment(smtp_host=None, smtp_port=None, smtp_from=None)
+    controller.stop()
+
+
+def test_new_high_and_window_flags_notify_the_regions_reviewers_by_mail_and_in_the_app(
+    mailbox: Any, landing: Path
+) -> None:
+    from timpora.review import notify
+
+    ingest_keys(land(landing, fixture_day()))
+    reconcile()
+    create_users()
+    svc.save_user("budi", PASSWORD, "reviewer", "16", email="budi@imigrasi.test")
+    svc.save_user("sari", PASSWORD, "reviewer", "16", email="sari@imigrasi.test", notify_digest=True)
+    svc.save_user("joko", PASSWORD, "reviewer", "31", email="joko@imigrasi.test")
+    svc.save_user("ana", PASSWORD, "analyst", "16", email="ana@imigrasi.test")
+    with warehouse_engine(get_settings()).connect() as conn:
+        high = conn.execute(
+            sa.text("SELECT COUNT(*) FROM flag WHERE severity = 'HIGH' AND status = 'OPEN' AND province_code = '16'")
+        ).scalar_one()
+        everything = conn.execute(sa.text("SELECT COUNT(*) FROM flag WHERE province_code = '16'")).scalar_one()
+    first = notify.run()
+    assert first.email_failures == 0
+    to_budi = [m for m in mailbox.messages if m["To"] == "budi@imigrasi.test"]
+    to_sari = [m for m in mailbox.messages if m["To"] == "sari@imigrasi.test"]
+    # Every fixture flag lies in the Pilkada window (province 16); HIGH ones are told twice
+    # (new HIGH, window): one message per notification for budi, one digest for sari.
+    assert len(to_budi) == high + everything and len(to_sari) == 1
+    assert not [m for m in mailbox.messages if m["To"] in ("joko@imigrasi.test", "ana@imigrasi.test")]
+    body = to_sari[0].get_payload()
+    assert "/flags/F" in body and "Kota Palembang" in body
+    for secret in ("CLARK", "Clark", "O00000001", "Hotel Sriwijaya"):  # nothing personal by e-mail
+        assert secret not in body and all(secret not in m.get_payload() for m in to_budi)
+    # A rerun tells nobody again.
+    before = len(mailbox.messages)
+    again = notify.run()
+    assert again.told == {"NEW_HIGH": 0, "WINDOW": 0, "OVERDUE": 0} and len(mailbox.messages) == before
+    # In the app: the count in the header, the list, read when the flag is opened.
+    app = create_app()
+    session, _ = _login(app, "reviewer")
+    page = session.get("/").text
+    assert f'id="unread-count">{high + everything}<' in page
+    listing = session.get("/api/notifications").json()
+    session.get(f"/flags/{listing[0]['flag_id']}")
+    assert f'id="unread-count">{high + everything - 1}<' in session.get("/").text
+    analyst, _ = _login(app, "analyst")
+    assert "nav-notifications" not in analyst.get("/").text
+
+
+def test_deadline_breaches_escalate_to_the_regions_supervisors_once(mailbox: Any) -> None:
+    from timpora.review import notify
+
+    create_users()
+    svc.save_user("kepala", PASSWORD, "supervisor", "16", email="kepala@imigrasi.test")
+    svc.save_user("petugas", PASSWORD, "reviewer", "16", email="petugas@imigrasi.test")
+    make_flag("FE00000001", status="IN_REVIEW", assignee="reviewer", first_night="2024-08-01")
+    later = svc.now_utc()
+    result = notify.run(now=later)
+    assert result.escalated == ["FE00000001"]  # raised 2024-10-03 (make_flag): long past 24 h
+    overdue = [m for m in mailbox.messages if "lewat tenggat" in m["Subject"].lower()]
+    assert [m["To"] for m in overdue] == ["kepala@imigrasi.test"]  # supervisors, not reviewers
+    with warehouse_engine(get_settings()).connect() as conn:
+        events = conn.execute(sa.text("SELECT kind FROM flag_event WHERE flag_id = 'FE00000001'")).scalars().all()
+        audit = conn.execute(
+            sa.text("SELECT COUNT(*) FROM audit_log WHERE action = 'ESCALATED' AND flag_id = 'FE00000001'")
+        ).scalar_one()
+    assert events.count("ESCALATED") == 1 and audit == 1
+    assert notify.run(now=later + timedelta(minutes=5)).escalated == []
+
+
+def test_mail_that_fails_waits_for_the_next_run(warehouse: str) -> None:
+    from timpora.config import override_environment
+    from timpora.review import notify
+
+    create_users()
+    svc.save_user("budi", PASSWORD, "reviewer", "16", email="budi@imigrasi.test")
+    make_flag("FM00000001", first_night="2024-10-02")
+    with warehouse_engine(get_settings()).begin() as conn:
+        conn.execute(sa.text("UPDATE flag SET raised_at = :now"), {"now": svc.now_utc()})
+    override_environment(smtp_host="127.0.0.1", smtp_port="9")  # nothing listens there
+    try:
+        result = notify.run()
+    finally:
+        override_environment(smtp_host=None, smtp_port=None)
+    assert result.emails_sent == 0 and result.email_failures >= 1
+    with warehouse_engine(get_settings()).connect() as conn:
+        unsent = conn.execute(
+            sa.text("SELECT COUNT(*) FROM notification WHERE username = 'budi' AND emailed_at IS NULL")
+        ).scalar_one()
+    assert unsent >= 1
+
+
+def test_saved_filters_per_user(warehouse: str) -> None:
+    create_users()
+    app = create_app()
+    session, csrf = _login(app, "reviewer")
+    answer = session.post(
+        "/views", data={"csrf_token": csrf, "name": "Tinggi di Palembang", "query": "severity=HIGH&region=16.71&page=3"}
+    )
+    assert answer.status_code == 303
+    assert session.get("/api/views").json() == [{"name": "Tinggi di Palembang", "query": "severity=HIGH&region=16.71"}]
+    page = session.get("/").text
+    assert 'href="/?severity=HIGH&amp;region=16.71" class="saved-view">Tinggi di Palembang<' in page
+    other, _ = _login(app, "supervisor")
+    assert other.get("/api/views").json() == []  # per user
+    session.post("/views/delete", data={"csrf_token": csrf, "name": "Tinggi di Palembang"})
+    assert session.get("/api/views").json() == []

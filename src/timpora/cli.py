@@ -546,6 +546,18 @@ PasswordOption = Annotated[
 ]
 
 
+@review_app.command("notify")
+def review_notify() -> None:
+    """Release idle claims, notify reviewers of new HIGH flags and flags in monitoring
+    windows, escalate deadline breaches to supervisors, and send the e-mails (the
+    reconcile DAG does this after every run; this is for cron or by hand)."""
+    from timpora.review import notify
+    from timpora.warehouse.migrate import ensure_migrated
+
+    ensure_migrated()
+    console.print(notify.run().as_dict())
+
+
 @review_app.command("user")
 def review_user(
     username: Annotated[str, typer.Argument(help="login name")],
@@ -553,6 +565,8 @@ def review_user(
     region: Annotated[str | None, typer.Option(help="region scope: a province (16) or regency/city (16.71)")] = None,
     name: Annotated[str | None, typer.Option(help="display name")] = None,
     language: Annotated[str, typer.Option(help="id or en")] = "id",
+    email: Annotated[str | None, typer.Option(help="where notifications are e-mailed (none: in the app only)")] = None,
+    digest: Annotated[bool, typer.Option(help="one notification e-mail per reconcile run, not one per flag")] = False,
     deactivate: Annotated[bool, typer.Option(help="deactivate the user and end every session they have")] = False,
     password: Annotated[
         str | None, typer.Option(envvar="TIMPORA_NEW_PASSWORD", hidden=True, help="the new password")
@@ -573,7 +587,9 @@ def review_user(
         _fail("--role and --region are needed to create or reset a user")
         return
     password = password or typer.prompt(f"New password for {username}", hide_input=True, confirmation_prompt=True)
-    _review_call(lambda: svc.save_user(username, password, role, region, name, language))
+    _review_call(
+        lambda: svc.save_user(username, password, role, region, name, language, email=email, notify_digest=digest)
+    )
     console.print(f"User {username}: {role}, region {region} (any earlier sessions ended)")
 
 

@@ -103,6 +103,11 @@ class Settings:
     # Minutes a review session lasts, and minutes it may stay unused before it ends.
     session_minutes: int = 8 * 60
     session_idle_minutes: int = 30
+    # Notifications by e-mail (new HIGH flags, flags in a monitoring window, deadline
+    # breaches): off without a host; in the app they are shown regardless.
+    smtp: SmtpSettings | None = None
+    # How the app is reached, for the links e-mails carry.
+    review_url: str = "http://127.0.0.1:8000"
 
     @property
     def production(self) -> bool:
@@ -281,6 +286,35 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         review_api_docs=(docs.lower() in _TRUE) if docs else not production,
         session_minutes=_int(environ, "TIMPORA_SESSION_MINUTES", 8 * 60),
         session_idle_minutes=_int(environ, "TIMPORA_SESSION_IDLE_MINUTES", 30),
+        smtp=_smtp(environ),
+        review_url=(environ.get("TIMPORA_REVIEW_URL") or "http://127.0.0.1:8000").rstrip("/"),
+    )
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = False
+
+
+def _smtp(environ: Mapping[str, str]) -> SmtpSettings | None:
+    """``TIMPORA_SMTP_HOST`` (and ``_PORT``, ``_FROM``, ``_USER``, ``_PASSWORD``,
+    ``_STARTTLS``): the mail relay notifications go through."""
+    host = environ.get("TIMPORA_SMTP_HOST")
+    if not host:
+        return None
+    starttls = environ.get("TIMPORA_SMTP_STARTTLS", "")
+    return SmtpSettings(
+        host=host,
+        port=_int(environ, "TIMPORA_SMTP_PORT", 25),
+        sender=environ.get("TIMPORA_SMTP_FROM") or "timpora@localhost",
+        user=environ.get("TIMPORA_SMTP_USER") or None,
+        password=environ.get("TIMPORA_SMTP_PASSWORD") or None,
+        starttls=starttls.lower() in _TRUE,
     )
 
 

@@ -156,5 +156,13 @@ def build_reconcile_dag(doc_md: str | None) -> DAG:
             summary["open_flags"] = flag_overview()
             return summary
 
-        reconcile_warehouse()
+        @task
+        def notify_reviewers() -> dict[str, Any]:
+            """Release idle claims, tell the region's reviewers of new HIGH flags and flags in
+            monitoring windows, escalate deadline breaches to supervisors, send the e-mails."""
+            from timpora.orchestration.tasks import run_notifications
+
+            return run_notifications()
+
+        reconcile_warehouse() >> notify_reviewers()
     return dag

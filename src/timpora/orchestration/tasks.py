@@ -225,6 +225,14 @@ def run_reconcile(run_id: str, full: bool = False) -> dict[str, Any]:
     return summary.as_dict()
 
 
+def run_notifications() -> dict[str, Any]:
+    """The review queue's housekeeping after a reconcile (see ``timpora.review.notify``)."""
+    from timpora.review import notify
+
+    ready_warehouse()
+    return notify.run().as_dict()
+
+
 def flag_overview() -> dict[str, int]:
     """Open flags per rule after the run, for the task log and the demo."""
     from timpora.flags.queries import open_flag_counts

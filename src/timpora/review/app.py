@@ -90,6 +90,12 @@ ACCESS: dict[str, frozenset[Role]] = {
     "page_close_linked": WORKERS,
     "page_dashboard": DASHBOARD_ROLES,
     "page_audit": ADMINS,
+    "page_notifications": EVERYONE,
+    "page_notifications_read": EVERYONE,
+    "page_save_view": EVERYONE,
+    "page_delete_view": EVERYONE,
+    "api_notifications": EVERYONE,
+    "api_views": EVERYONE,
 }
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _HERE = Path(__file__).parent
@@ -257,6 +263,13 @@ def _short_day(value: Any, language: str) -> str:
     return f"{int(text[8:10])} {_MONTHS[language][int(text[5:7]) - 1]}"
 
 
+def _unread(user: Reviewer | None) -> int:
+    """Unread notifications, for the header (analysts are never notified)."""
+    from timpora.review import notify
+
+    return notify.unread_count(user) if user is not None and user.role in WORKERS else 0
+
+
 def _outcome_counts(results: list[dict[str, Any]]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for result in results:
@@ -286,6 +299,7 @@ def _render(request: Request, template: str, user: Reviewer | None, status: int 
             "short_day": lambda value: _short_day(value, language),
             "bar": _bar,
             "outcome_counts": _outcome_counts,
+            "unread": _unread(user),
             "rules": [code.value for code in RuleCode],
             "statuses": svc.STATUSES,
             "severities": svc.SEVERITIES,
@@ -511,6 +525,7 @@ def _queue_rows(flags: list[dict[str, Any]], language: str, user: Reviewer) -> l
                 **f,
                 "rule_name": rule_name(str(f["rule_code"]), language),
                 "region_name": region_name(f.get("region_code")),
+                "region_short": region_name(f.get("region_code")).rsplit(" (", 1)[0],
                 "windows": _window_badges(f, windows),
                 "reason_short": _short(reason),
                 "age": _age(f.get("raised_at"), now),
@@ -896,6 +911,7 @@ def create_app() -> FastAPI:
             query=urlencode(query),
             tab_query={v: urlencode({**{k: x for k, x in query.items() if k != "view"}, "view": v}) for v in VIEWS},
             can_lead=user.role in LEADS,
+            saved_views=svc.saved_views(user),
         )
 
     @app.get("/export.csv", include_in_schema=False, name="page_export")
@@ -911,9 +927,11 @@ def create_app() -> FastAPI:
         error: Annotated[str, Query(max_length=300)] = "",
         pos: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
     ) -> Response:
+        from timpora.review import notify
         from timpora.review.panels import build_panel, region_name
 
         detail = svc.flag_detail(user, flag_id)
+        notify.mark_read(user, flag_id)
         language = _language(request, user)
         flag = detail["flag"]
         query = {k: v for k, v in request.query_params.items() if k not in ("pos", "error", "page")}
@@ -1046,6 +1064,56 @@ def create_app() -> FastAPI:
             detail_text=_detail_text,
             query=urlencode(query),
         )
+
+    @app.get("/api/notifications", tags=["queue"], name="api_notifications")
+    def api_notifications(user: User) -> list[dict[str, Any]]:
+        """Your notifications (new HIGH flags, flags in monitoring windows, deadline breaches)."""
+        from timpora.review import notify
+
+        return json.loads(json.dumps(notify.listing(user), default=str))
+
+    @app.get("/api/views", tags=["queue"], name="api_views")
+    def api_views(user: User) -> list[dict[str, str]]:
+        """Your saved queue filters (the queue page's query strings)."""
+        return svc.saved_views(user)
+
+    @app.get("/notifications", response_class=HTMLResponse, include_in_schema=False, name="page_notifications")
+    def page_notifications(request: Request, user: User) -> Response:
+        from timpora.review import notify
+        from timpora.review.i18n import rule_name
+
+        language = _language(request, user)
+        rows = [
+            {
+                **n,
+                "rule_name": rule_name(str(n["rule_code"]), language),
+                "kind_name": words(language)[f"notify_{n['kind']}"],
+            }
+            for n in notify.listing(user)
+        ]
+        return _render(request, "notifications.html", user, notifications=rows)
+
+    @app.post("/notifications/read", include_in_schema=False, name="page_notifications_read")
+    def page_notifications_read(request: Request, user: User) -> Response:
+        from timpora.review import notify
+
+        notify.mark_read(user)
+        return RedirectResponse(request.scope.get("root_path", "") + "/notifications", status_code=303)
+
+    @app.post("/views", include_in_schema=False, name="page_save_view")
+    def page_save_view(
+        request: Request,
+        user: User,
+        name: Annotated[Text, Form(max_length=60)] = "",
+        query: Annotated[Text, Form(max_length=2000)] = "",
+    ) -> Response:
+        svc.save_view(user, name, query)
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/?{query}", status_code=303)
+
+    @app.post("/views/delete", include_in_schema=False, name="page_delete_view")
+    def page_delete_view(request: Request, user: User, name: Annotated[Text, Form(max_length=60)] = "") -> Response:
+        svc.delete_view(user, name)
+        return RedirectResponse(request.scope.get("root_path", "") + "/", status_code=303)
 
     if docs:
         _mount_api_docs(app)

@@ -220,9 +220,12 @@ def save_user(
     display_name: str | None = None,
     language: str = "id",
     settings: Settings | None = None,
+    email: str | None = None,
+    notify_digest: bool = False,
 ) -> None:
     """Create a user, or reset an existing one's password, role and scope: a reset ends
-    every session the user had."""
+    every session the user had. ``email``: where notifications go (one per flag, or one
+    digest per run with ``notify_digest``)."""
     if not USERNAME.fullmatch(username):
         raise ReviewError(
             "a user name is 2 to 60 lower-case letters, digits, dots, hyphens or underscores",
@@ -245,6 +248,8 @@ def save_user(
         "role": role_value.value,
         "region_scope": validate_scope(region_scope),
         "language": language if language in ("id", "en") else "id",
+        "email": _email(email),
+        "notify_digest": 1 if notify_digest else 0,
         "now": now_utc(),
     }
     with _tx(settings) as conn:
@@ -259,6 +264,17 @@ def save_user(
             {"username": username, "role": role_value.value, "scope": region_scope, "sessions_ended": ended},
             region=region_scope,
         )
+
+
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[A-Za-z]{2,}")
+
+
+def _email(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not EMAIL.fullmatch(value.strip()):
+        raise ReviewError(f"{value!r} is not an e-mail address", 422, f"{value!r} bukan alamat e-mail")
+    return value.strip()
 
 
 def deactivate_user(username: str, settings: Settings | None = None) -> int:
@@ -800,6 +816,50 @@ def expire_claims(settings: Settings | None = None, now: datetime | None = None)
                 },
             )
     return released
+
+
+SAVED_VIEWS_MAX = 20
+
+
+def saved_views(user: Reviewer, settings: Settings | None = None) -> list[dict[str, str]]:
+    """The user's named queue filters."""
+    with _engine(settings).connect() as conn:
+        return [
+            {"name": r.name, "query": r.query}
+            for r in query_sql(conn, "review/saved_views", {"username": user.username})
+        ]
+
+
+def save_view(user: Reviewer, name: str, query: str, settings: Settings | None = None) -> None:
+    """Keep the queue's filters under a name (the same name replaces them)."""
+    from urllib.parse import parse_qsl, urlencode
+
+    _clean(name, query)
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 60:
+        raise ReviewError(
+            "a saved filter needs a name of 1 to 60 characters", 422, "saringan perlu nama 1 sampai 60 karakter"
+        )
+    allowed = {"rule", "status", "severity", "region", "window", "view", "sort"}
+    kept = urlencode([(k, v) for k, v in parse_qsl(query[:2000]) if k in allowed and v])
+    with _tx(settings) as conn:
+        existing = [r.name for r in query_sql(conn, "review/saved_views", {"username": user.username})]
+        if name not in existing and len(existing) >= SAVED_VIEWS_MAX:
+            raise ReviewError(
+                f"at most {SAVED_VIEWS_MAX} saved filters: delete one first",
+                422,
+                f"paling banyak {SAVED_VIEWS_MAX} saringan tersimpan: hapus satu dulu",
+            )
+        run_sql(conn, "review/saved_view_delete", {"username": user.username, "name": name})
+        run_sql(
+            conn, "review/saved_view_save", {"username": user.username, "name": name, "query": kept, "now": now_utc()}
+        )
+
+
+def delete_view(user: Reviewer, name: str, settings: Settings | None = None) -> None:
+    _clean(name)
+    with _tx(settings) as conn:
+        run_sql(conn, "review/saved_view_delete", {"username": user.username, "name": name})
 
 
 def _clean(*values: str) -> None:

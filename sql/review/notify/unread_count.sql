@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM notification WHERE username = :username AND read_at IS NULL;

@@ -1,0 +1,1 @@
+DELETE FROM saved_view WHERE username = :username AND name = :name;
