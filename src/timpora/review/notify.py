@@ -90,9 +90,9 @@ def collect(settings: Settings, now: datetime) -> tuple[dict[str, int], list[str
     }
     told: dict[str, int] = {}
     with svc._tx(settings) as conn:
-        told["NEW_HIGH"] = run_sql(conn, "review/notify/collect", {**base, "kind": "NEW_HIGH", "user_roles": WORKER_ROLES})[
-            0
-        ]
+        told["NEW_HIGH"] = run_sql(
+            conn, "review/notify/collect", {**base, "kind": "NEW_HIGH", "user_roles": WORKER_ROLES}
+        )[0]
         told["WINDOW"] = 0
         for window in config.monitoring_windows:
             told["WINDOW"] += run_sql(
