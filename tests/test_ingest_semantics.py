@@ -128,6 +128,34 @@ def test_correction_replaces_fields_and_marks_both_passports(warehouse: str, lan
     assert {"E99999999", "E12345678"} <= dirty
 
 
+@pytest.mark.parametrize("order", ["as_reported", "check_out_first"])
+def test_a_correction_stands_against_a_later_check_out_with_the_first_typed_values(
+    warehouse: str, landing: Path, order: str
+) -> None:
+    """FEEDS.md: a stay's fields come from its latest CORRECTION; a CHECK_OUT reported
+    after it that still carries the values as first typed (hotel systems send the record
+    as entered) gives the check-out time only, in either order of arrival."""
+    typed = guest_line(1, passport_number="E99999999", guest_surname="ZAHNG")
+    fixed = guest_line(1, event="CORRECTION", reported_at="02/10/2024 17:00")
+    check_out = guest_line(
+        1,
+        event="CHECK_OUT",
+        passport_number="E99999999",
+        guest_surname="ZAHNG",
+        check_out="04/10/2024 10:15",
+        reported_at="04/10/2024 11:00",
+    )
+    files = [
+        write(landing, "hotel_guest/2024/10/02/LDG-167101_a.csv", hotel_text([typed, fixed])),
+        write(landing, "hotel_guest/2024/10/04/LDG-167101_b.csv", hotel_text([check_out])),
+    ]
+    for key in files if order == "as_reported" else reversed(files):
+        ingest_key(key)
+    stay = one("SELECT passport_number, guest_surname, status, check_out_local, last_event FROM guest_stay")
+    assert stay[0] == "E12345678" and stay[1] == "ZHANG"
+    assert stay[2] == "CLOSED" and str(stay[3]).startswith("2024-10-04 10:15")
+
+
 def test_local_times_convert_by_the_lodging_province(warehouse: str, landing: Path) -> None:
     # 51.71 Denpasar is WITA (UTC+8), 91.71 Kota Jayapura WIT (UTC+9).
     bali = guest_line(1, lodging_id="LDG-517101", lodging_region_code="51.71").replace(

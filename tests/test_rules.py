@@ -1066,3 +1066,37 @@ def test_the_rules_judged_beside_linking_are_those_whose_sql_reads_no_identity_l
 
     beside = {code for code, rule in RULES.items() if not rule.reads_identity_links(dialect)}
     assert beside == {RuleCode.CONCURRENT_STAY, RuleCode.LATE_REPORT, RuleCode.DOCUMENT_INVALID}
+
+
+def test_an_mrz_whose_check_digits_hold_but_whose_form_is_wrong_is_invalid(warehouse: str, landing: Path) -> None:
+    """A scanned MRZ issued by 'AUQ' (no state) with all five check digits right (line 1
+    has none): the strict reading names the field; the fixture's valid scan stays clean."""
+    line1, line2 = _mrz_of("S00000009", "GREY", "NORA", date(1987, 5, 6), "F", date(2031, 1, 1))
+    wrong_state = (line1[:2] + "AUQ" + line1[5:], line2)
+    files = fixture_day()
+    files[f"stay_permit/{DAY}/KANIM-PLG_20241003_0800.csv"].append(
+        _permit("ITK-SX-01", "S00000009", "GREY", "NORA", "1987-05-06", "F")
+    )
+    files[f"hotel_guest/{DAY}/LDG-167101_20241003T1200.csv"].append(
+        _guest(
+            "00091",
+            "16.71",
+            "Grey",
+            "Nora",
+            "P",
+            "06/05/1987",
+            "S00000009",
+            "02/10/2024 14:00",
+            "02/10/2024 15:00",
+            mrz=wrong_state,
+            expiry="01/01/2031",
+        )[1]
+    )
+    ingest_keys(land(landing, files))
+    reconcile()
+    flags = standing_flags()
+    evidence = json.loads(flags[("DOCUMENT_INVALID", "S00000009")].evidence)
+    assert evidence["findings"] == ["MRZ_ISSUING_STATE_UNKNOWN"]
+    assert all(evidence["mrz"]["check_digits"][name] is not False for name in evidence["mrz"]["check_digits"])
+    assert "negara penerbit MRZ bukan kode ICAO" in flags[("DOCUMENT_INVALID", "S00000009")].reason_id
+    assert ("DOCUMENT_INVALID", "S00000001") not in flags  # the valid scan of the fixture

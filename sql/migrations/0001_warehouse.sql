@@ -238,9 +238,10 @@ CREATE TABLE merge_touched_report (
     PRIMARY KEY (ledger_id, report_id)
 );
 
--- A stay folded from its events: the latest non-cancel event by report time wins (a
--- CORRECTION replaces fields), any CANCEL voids it, check-out comes from the latest
--- event that carries one. check_in_reported_* is the first CHECK_IN report, for
+-- A stay folded from its events: its fields come from the latest CORRECTION when it has
+-- one (a later CHECK_OUT repeating the values as first typed does not undo it), else from
+-- the latest non-cancel event by report time; any CANCEL voids it; check-out comes from
+-- the latest event that carries one. check_in_reported_* is the first CHECK_IN report, for
 -- LATE_REPORT; it stays empty when only later events were received.
 CREATE TABLE guest_stay (
     report_id                VARCHAR(60) PRIMARY KEY,

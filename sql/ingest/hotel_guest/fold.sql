@@ -3,9 +3,12 @@
 
 -- Fold: events may arrive out of order or twice, so each touched stay is rebuilt from its
 -- whole event history, ordered by report time rather than by arrival, in one window pass:
---   * fields come from the latest non-CANCEL event (CORRECTION > CHECK_OUT > CHECK_IN on
---     equal report times, then the later-landed file);
---   * check-out comes from that event, or else from the latest event that carries one;
+--   * fields come from the latest CORRECTION when the stay has one (FEEDS.md: a CHECK_OUT
+--     or CHECK_IN reported after it that repeats the values as first typed does not undo
+--     it), else from the latest non-CANCEL event (CHECK_OUT > CHECK_IN on equal report
+--     times, then the later-landed file);
+--   * check-out comes from the latest event that carries one (a CHECK_OUT after the
+--     correction gives its check-out time);
 --   * any CANCEL voids the stay;
 --   * the check-in report time is the first CHECK_IN event's (for LATE_REPORT).
 INSERT INTO guest_stay (
@@ -21,17 +24,17 @@ SELECT
     w.report_id,
     CASE
         WHEN w.cancel_count > 0 THEN 'CANCELLED'
-        WHEN COALESCE(w.check_out_epoch, w.any_check_out_epoch) IS NULL THEN 'OPEN'
+        WHEN w.any_check_out_epoch IS NULL THEN 'OPEN'
         ELSE 'CLOSED'
     END,
     w.lodging_id, w.lodging_name, w.lodging_region_code, w.guest_surname, w.guest_given_names,
     w.sex, w.date_of_birth, w.nationality, w.nationality_raw, w.passport_number,
     w.passport_number_raw, w.passport_key, w.passport_expiry, w.check_in_local, w.check_in_utc,
     w.check_in_epoch, w.check_in_date,
-    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_local ELSE w.any_check_out_local END,
-    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_utc ELSE w.any_check_out_utc END,
-    COALESCE(w.check_out_epoch, w.any_check_out_epoch),
-    CASE WHEN w.check_out_epoch IS NOT NULL THEN w.check_out_date ELSE w.any_check_out_date END,
+    w.any_check_out_local,
+    w.any_check_out_utc,
+    w.any_check_out_epoch,
+    w.any_check_out_date,
     w.room, w.occupation, w.purpose_of_visit, w.mrz_line1, w.mrz_line2,
     CASE WHEN w.check_in_events > 0 THEN w.first_report_local END,
     CASE WHEN w.check_in_events > 0 THEN w.first_report_epoch END,
@@ -60,6 +63,7 @@ FROM (
             PARTITION BY e.report_id
             ORDER BY
                 CASE WHEN e.event = 'CANCEL' THEN 0 ELSE 1 END DESC,
+                CASE WHEN e.event = 'CORRECTION' THEN 1 ELSE 0 END DESC,
                 e.reported_at_epoch DESC,
                 CASE e.event WHEN 'CORRECTION' THEN 3 WHEN 'CHECK_OUT' THEN 2 ELSE 1 END DESC,
                 e.arrival_key DESC

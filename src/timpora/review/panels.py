@@ -363,10 +363,21 @@ def _document_invalid(evidence: dict[str, Any], language: str, mark: Marker) -> 
     if any(f.startswith(("MRZ", "CHECK")) for f in findings):
         mark("mrz", stay.get("report_id"), DECISIVE)
     facts = [_fact(t["findings"], "; ".join(FINDINGS.get(f, (f, f))[position] for f in findings), DECISIVE)]
-    return facts, {"mrz": mrz_view(evidence.get("mrz") or {}, language)}
+    return facts, {"mrz": mrz_view(evidence.get("mrz") or {}, language, findings)}
 
 
-def mrz_view(mrz: dict[str, Any], language: str) -> dict[str, Any] | None:
+# Where each ICAO form problem sits: (line 0 or 1, start, end).
+FORM_SPANS = {
+    "MRZ_DOCUMENT_CODE_INVALID": (0, 0, 2),
+    "MRZ_ISSUING_STATE_UNKNOWN": (0, 2, 5),
+    "MRZ_NATIONALITY_UNKNOWN": (1, 10, 13),
+    "MRZ_DATE_OF_BIRTH_MALFORMED": (1, 13, 19),
+    "MRZ_SEX_INVALID": (1, 20, 21),
+    "MRZ_EXPIRY_MALFORMED": (1, 21, 27),
+}
+
+
+def mrz_view(mrz: dict[str, Any], language: str, findings: list[str] | None = None) -> dict[str, Any] | None:
     """The two MRZ lines character by character, with failing check digits and contradicted
     fields marked, and the typed fields against the MRZ's."""
     t = words(language)
@@ -384,6 +395,12 @@ def mrz_view(mrz: dict[str, Any], language: str) -> dict[str, Any] | None:
     if any((fields.get(n) or {}).get("differs") for n in ("surname", "given_names")):
         for i in range(5, len(marks1)):
             marks1[i] = DIFFERS
+    for finding in findings or []:
+        if finding in FORM_SPANS:
+            line, start, end = FORM_SPANS[finding]
+            marks = marks1 if line == 0 else marks2
+            for i in range(start, min(end, len(marks))):
+                marks[i] = DECISIVE
     lines = [
         [{"char": char, "mark": m} for char, m in zip(line, marks, strict=True)]
         for line, marks in ((line1 or "", marks1), (line2 or "", marks2))

@@ -28,6 +28,28 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "CHECK_EXPIRY": ("digit kontrol masa berlaku MRZ salah", "MRZ expiry check digit fails"),
     "CHECK_PERSONAL_NUMBER": ("digit kontrol nomor pribadi MRZ salah", "MRZ personal-number check digit fails"),
     "CHECK_COMPOSITE": ("digit kontrol gabungan MRZ salah", "MRZ composite check digit fails"),
+    # ICAO 9303 form, for an MRZ whose check digits may all hold: each names its field.
+    "MRZ_DOCUMENT_CODE_INVALID": (
+        "kode dokumen MRZ bukan paspor (harus diawali P)",
+        "the MRZ document code is not a passport's (must start with P)",
+    ),
+    "MRZ_ISSUING_STATE_UNKNOWN": (
+        "negara penerbit MRZ bukan kode ICAO yang dikenal",
+        "the MRZ issuing state is not a known ICAO code",
+    ),
+    "MRZ_NATIONALITY_UNKNOWN": (
+        "kewarganegaraan MRZ bukan kode ICAO yang dikenal",
+        "the MRZ nationality is not a known ICAO code",
+    ),
+    "MRZ_DATE_OF_BIRTH_MALFORMED": (
+        "tanggal lahir MRZ bukan tanggal enam digit yang sah",
+        "the MRZ date of birth is not a real six-digit date",
+    ),
+    "MRZ_EXPIRY_MALFORMED": (
+        "masa berlaku MRZ bukan tanggal enam digit yang sah",
+        "the MRZ expiry is not a real six-digit date",
+    ),
+    "MRZ_SEX_INVALID": ("jenis kelamin MRZ bukan M, F atau <", "the MRZ sex is not M, F or <"),
     "MRZ_PASSPORT_NUMBER_DIFFERS": (
         "nomor paspor MRZ berbeda dengan yang diketik",
         "the MRZ passport number differs from the typed one",
@@ -82,6 +104,8 @@ def document_findings(cases: pd.DataFrame, linking: LinkingSettings) -> pd.DataF
         for name, code in _CHECK_FINDING.items():
             out.loc[good, code] = ~checks[name].to_numpy()
             out.loc[good, f"check_{name}"] = checks[name].to_numpy()
+        for code, broken in td3_form_problems(l1, l2).items():
+            out.loc[good, code] = broken.to_numpy()
         fields = mrz_batch.read_fields(l1, l2)
         for name in fields.columns:
             out.loc[good, f"mrz_{name}"] = fields[name].to_numpy()
@@ -109,6 +133,33 @@ def document_findings(cases: pd.DataFrame, linking: LinkingSettings) -> pd.DataF
     for code in FINDINGS:
         out[code] = out[code].astype(bool)
     return out
+
+
+def td3_form_problems(line1: pd.Series, line2: pd.Series) -> dict[str, pd.Series]:
+    """Per finding code, the well-formed-charset TD3 lines that break ICAO 9303's form:
+    a document code not starting with P, an issuing state or nationality that is no known
+    ICAO code (``D<<`` included), a date of birth or expiry that is not six digits of a real
+    date, a sex other than M, F or ``<``. Check digits cannot catch these (a nationality
+    has none; a letter ten away from a digit keeps the sum)."""
+    from timpora.reference import icao_document_codes
+
+    codes = sorted(icao_document_codes())
+    issuing = line1.str.slice(2, 5).str.replace("<", "", regex=False)
+    nationality = line2.str.slice(10, 13).str.replace("<", "", regex=False)
+
+    def not_a_date(yymmdd: pd.Series) -> pd.Series:
+        digits = yymmdd.str.fullmatch(r"\d{6}").fillna(False).astype(bool)
+        parsed = pd.to_datetime(yymmdd.where(digits), format="%y%m%d", errors="coerce")
+        return ~digits | parsed.isna()
+
+    return {
+        "MRZ_DOCUMENT_CODE_INVALID": line1.str.slice(0, 1) != "P",
+        "MRZ_ISSUING_STATE_UNKNOWN": ~issuing.isin(codes),
+        "MRZ_NATIONALITY_UNKNOWN": ~nationality.isin(codes),
+        "MRZ_DATE_OF_BIRTH_MALFORMED": not_a_date(line2.str.slice(13, 19)),
+        "MRZ_EXPIRY_MALFORMED": not_a_date(line2.str.slice(21, 27)),
+        "MRZ_SEX_INVALID": ~line2.str.slice(20, 21).isin(["M", "F", "<"]),
+    }
 
 
 def finding_lists(findings: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
