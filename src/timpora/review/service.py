@@ -698,7 +698,7 @@ def queue(user: Reviewer, query: QueueFilter, settings: Settings | None = None, 
     """One page of the queue in the user's scope, and the total the filters match. Claims
     idle past their limit are released first, so the page shows them as open."""
     params = _queue_params(user, query)
-    if audit:
+    if audit and _claims_due():
         expire_claims(settings)
     with _tx(settings) as conn:
         total = int(query_sql(conn, "review/queue_count", params)[0][0])
@@ -787,6 +787,20 @@ def neighbours(
     before = ids[here - 1] if here > 0 and len(ids) >= here else None
     after = ids[here] if len(ids) > here else None
     return {"previous": before, "next": after, "position": position, "total": total, "in_list": False}
+
+
+# The queue releases idle claims itself (the reconcile's notify task does too), at most once
+# a minute per process: a query and a transaction on every page view cost the p95.
+CLAIM_SWEEP_EVERY = timedelta(seconds=60)
+_last_claim_sweep: list[datetime] = []
+
+
+def _claims_due() -> bool:
+    now = now_utc()
+    if _last_claim_sweep and now - _last_claim_sweep[0] < CLAIM_SWEEP_EVERY:
+        return False
+    _last_claim_sweep[:] = [now]
+    return True
 
 
 def expire_claims(settings: Settings | None = None, now: datetime | None = None) -> list[str]:
