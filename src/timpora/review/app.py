@@ -249,18 +249,14 @@ def _bar(value: float, top: float) -> Markup:
     )
 
 
-_MONTHS = {
-    "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-}
-
-
 def _short_day(value: Any, language: str) -> str:
     """``2 Okt``: a night in the queue, one line, no year (the queue is this season's work)."""
     text = str(value or "")[:10]
     if len(text) != 10 or text[4] != "-":
         return text
-    return f"{int(text[8:10])} {_MONTHS[language][int(text[5:7]) - 1]}"
+    from timpora.rules.text import MONTHS
+
+    return f"{int(text[8:10])} {MONTHS[language][int(text[5:7]) - 1]}"
 
 
 def _unread(user: Reviewer | None) -> int:

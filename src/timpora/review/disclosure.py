@@ -29,6 +29,7 @@ import pandas as pd
 from timpora import privacy
 from timpora.feeds.normalise import passport_key
 from timpora.reference import regions
+from timpora.rules.text import MONTHS
 
 HIDDEN = "(disembunyikan / hidden)"
 DOCUMENT_PREFIX = "DOC-"
@@ -238,11 +239,6 @@ def analyst_event(event: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- the reason, written again for analysts ------------------------------------------------
 
-_MONTHS = {
-    "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-}
-
 
 def _day(value: Any, language: str) -> str:
     if value in (None, ""):
@@ -251,7 +247,7 @@ def _day(value: Any, language: str) -> str:
         day = date.fromisoformat(str(value)[:10])
     except ValueError:
         return "?"
-    return f"{day.day} {_MONTHS[language][day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
 
 
 def analyst_reason(flag: Mapping[str, Any], language: str) -> str:

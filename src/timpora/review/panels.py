@@ -12,7 +12,6 @@ LATE_REPORT, ...). Every rule has a ``FACTS`` entry; a test checks none is missi
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -71,14 +70,14 @@ def _span(start: Any, end: Any) -> str:
     return f"{_text(start)} → {_text(end) or '…'}"
 
 
-def _fold(value: Any) -> str:
-    text = unicodedata.normalize("NFKD", str(value or "")).encode("ascii", "ignore").decode().upper()
-    return " ".join(text.replace("-", " ").split())
-
-
 def name_order_swapped(surname: Any, given: Any, other_surname: Any, other_given: Any) -> bool:
-    """The same two names, in the other order (``Liu Ming`` against ``MING LIU``)."""
-    a, b, c, d = _fold(surname), _fold(given), _fold(other_surname), _fold(other_given)
+    """The same two names, in the other order (``Liu Ming`` against ``MING LIU``), folded as
+    identity linking folds them (MRZ letters, transliterated)."""
+    import pandas as pd
+
+    from timpora.matching.names import fold
+
+    a, b, c, d = fold(pd.Series([surname, given, other_surname, other_given], dtype=object)).tolist()
     return bool(a and b) and a == d and b == c and a != b
 
 

@@ -16,6 +16,8 @@ from timpora.feeds.normalise import TEXT
 
 _MONTHS_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+# Month abbreviations by language, for every text a reviewer reads (reasons, pages).
+MONTHS = {"id": _MONTHS_ID, "en": _MONTHS_EN}
 
 
 def as_datetime(values: pd.Series) -> pd.Series:
