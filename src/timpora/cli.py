@@ -206,6 +206,10 @@ def demo(
         keys = [obj.key for obj in store.list_objects() if f"/{prefix_day}/" in obj.key]
     console.print(f"Landing zone: {store.describe()} ({len(keys)} files)")
     migrate(owner_engine(settings))
+    from timpora.review.service import DEMO_PASSWORD, ensure_demo_users
+
+    # The users exist before the reconcile, so its notify task tells them of the day's flags.
+    created = ensure_demo_users(settings)
     console.print("Preparing Airflow (metadata database, DAGs)…")
     prepare_airflow(settings)
     console.print("Running ingest_visa, ingest_stay_permit, ingest_hotel_guest, then reconcile…")
@@ -213,9 +217,7 @@ def demo(
     for dag_id, state in outcome.dag_runs:
         console.print(f"  {dag_id}: {state}")
     _print_flags(limit=40)
-    from timpora.review.service import DEMO_PASSWORD, ensure_demo_users
-
-    if ensure_demo_users(settings):
+    if created:
         console.print(
             f"Review app users (province 16): demo-reviewer, demo-supervisor, demo-analyst, demo-admin; "
             f"password {DEMO_PASSWORD}"
